@@ -1,0 +1,1 @@
+"""The keyspace: databases (data + expires), expiry, notifications."""

@@ -1,0 +1,124 @@
+"""One logical database: a dict of key -> value and a dict of key -> deadline.
+
+Values by Python class (see types/): ``bytes``/``bytearray`` are strings
+(``bytearray`` once a string was modified in place: APPEND, SETRANGE, SETBIT;
+OBJECT ENCODING calls those "raw"); aggregates are objects from shardis.types.
+
+Deadlines are absolute unix milliseconds (ints). A key with a deadline at or
+before ``ctx.now_ms`` is logically gone: every lookup checks and deletes it
+(lazy expiry); ``keyspace.expiry`` reclaims the ones nobody touches.
+
+``ctx`` is the owner's context object (the server) and must provide:
+``now_ms`` (the clock, read once per batch), the counters
+``stat_keyspace_hits``, ``stat_keyspace_misses``, ``stat_expiredkeys``,
+and the methods ``notify(db, event_class, event, key)``,
+``propagate_expire(db, key)`` and ``touch_watched(db, key)``.
+"""
+
+
+class Database:
+    __slots__ = ("id", "data", "expires", "ctx", "watched", "expiry_state", "avg_ttl",
+                 "blocking_keys")
+
+    def __init__(self, dbid, ctx):
+        self.id = dbid
+        self.data = {}
+        self.expires = {}
+        self.ctx = ctx
+        self.watched = {}       # key -> list of clients WATCHing it
+        self.expiry_state = None  # owned by keyspace.expiry
+        self.avg_ttl = 0
+        self.blocking_keys = {}  # key -> deque of blocked clients (server.blocking)
+
+    def __len__(self):
+        return len(self.data)
+
+    # -- lookups ------------------------------------------------------------
+    def lookup_read(self, key):
+        """Value for a read command, or None. Side effects: deletes the key if
+        it is expired; counts a keyspace hit or miss."""
+        v = self.data.get(key)
+        if v is not None and self.expires:
+            when = self.expires.get(key)
+            if when is not None and when <= self.ctx.now_ms and self.expire_now(key):
+                v = None
+        if v is None:
+            self.ctx.stat_keyspace_misses += 1
+        else:
+            self.ctx.stat_keyspace_hits += 1
+        return v
+
+    def lookup_write(self, key):
+        """Value for a write command, or None; deletes the key if expired."""
+        v = self.data.get(key)
+        if v is not None and self.expires:
+            when = self.expires.get(key)
+            if when is not None and when <= self.ctx.now_ms and self.expire_now(key):
+                return None
+        return v
+
+    def exists(self, key):
+        return self.lookup_write(key) is not None
+
+    def expire_now(self, key):
+        """Delete an expired key as Redis does on access: fires the 'expired'
+        event and propagates a DEL. Returns True if the key was removed (a
+        replica keeps logically-expired keys until its master says so)."""
+        ctx = self.ctx
+        if not ctx.expire_keys_allowed:
+            return False
+        del self.data[key]
+        del self.expires[key]
+        ctx.stat_expiredkeys += 1
+        ctx.propagate_expire(self, key)
+        ctx.notify(self, "x", "expired", key)
+        if self.watched:
+            ctx.touch_watched(self, key)
+        return True
+
+    # -- mutations ----------------------------------------------------------
+    def set(self, key, value, keepttl=False):
+        """Store ``value`` at ``key`` (overwriting any value); clears the TTL
+        unless ``keepttl``. Signals WATCHers. No event, no dirty count."""
+        self.data[key] = value
+        if not keepttl and self.expires:
+            self.expires.pop(key, None)
+        if self.watched:
+            self.ctx.touch_watched(self, key)
+
+    def delete(self, key):
+        """Remove a key (live or logically expired). Returns True if a live key
+        was removed. Signals WATCHers."""
+        v = self.data.pop(key, None)
+        if v is None:
+            return False
+        live = True
+        if self.expires:
+            when = self.expires.pop(key, None)
+            if when is not None and when <= self.ctx.now_ms:
+                live = False
+        if self.watched:
+            self.ctx.touch_watched(self, key)
+        return live
+
+    def set_expire(self, key, when_ms):
+        self.expires[key] = when_ms
+
+    def get_expire(self, key):
+        """Absolute deadline in ms or None."""
+        return self.expires.get(key)
+
+    def persist(self, key):
+        return self.expires.pop(key, None) is not None
+
+    def signal(self, key):
+        """A value was modified in place: invalidate WATCHes on ``key``."""
+        if self.watched:
+            self.ctx.touch_watched(self, key)
+
+    def clear(self):
+        """Drop everything (FLUSHDB); returns the number of keys removed."""
+        n = len(self.data)
+        self.data = {}
+        self.expires = {}
+        return n

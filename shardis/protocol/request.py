@@ -1,0 +1,320 @@
+"""Request parsing: RESP multibulk (via hiredis) and inline commands.
+
+The fast path hands every byte to a ``hiredis.Reader`` and takes back complete
+commands as lists of bytes. hiredis is a *reply* parser, so it is lenient where
+Redis's request parser is strict (it accepts integers, nested arrays and status
+lines inside a request, and its error texts differ). Whenever hiredis returns
+anything that is not a flat list of bytes, or raises, the bytes since the last
+clean command boundary are re-parsed by ``PyRequestParser`` — a pure-Python
+parser that follows Redis's request grammar — which skips the commands already
+returned and yields the rest, including inline commands and Redis's exact
+``Protocol error`` texts. The pure parser is also used when a command starts
+with a byte other than ``*`` (inline commands, telnet style).
+
+``gets()`` returns a list of bytes (a command), ``False`` when more input is
+needed, or a ``ProtocolErr`` (the error text; the connection must reply with it
+and close).
+"""
+import re
+
+import hiredis
+
+INLINE_MAX = 64 * 1024          # PROTO_INLINE_MAX_SIZE
+MBULK_BIG_ARG = 32 * 1024
+INT_MAX = 2 ** 31 - 1
+_HEADER_TAIL = re.compile(rb"[*$]-?\d+\r\n\Z")
+
+
+class ProtocolErr:
+    __slots__ = ("message",)
+
+    def __init__(self, message):
+        self.message = message
+
+    def __repr__(self):
+        return f"ProtocolErr({self.message!r})"
+
+
+def string2ll(b):
+    """Strict integer parse as Redis's string2ll: no '+', no leading zeros,
+    no spaces, 64-bit range. Returns int or None."""
+    n = len(b)
+    if n == 0 or n > 20:
+        return None
+    if n == 1 and b == b"0":
+        return 0
+    neg = b[0] == 45
+    digits = b[1:] if neg else b
+    if not digits or not digits.isdigit() or digits[0] == 48:
+        return None
+    try:
+        v = int(digits)
+    except ValueError:
+        return None
+    if neg:
+        v = -v
+        if v < -2 ** 63:
+            return None
+    elif v > 2 ** 63 - 1:
+        return None
+    return v
+
+
+_ESC = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\b",
+        ord("a"): b"\a"}
+_HEX = b"0123456789abcdefABCDEF"
+
+
+def split_args(line):
+    """Split an inline command line like Redis's sdssplitargs: whitespace
+    separated, with "double quotes" (escapes \\n \\r \\t \\b \\a \\xHH and any
+    escaped char) and 'single quotes' (only \\' escaped). A closing quote must
+    be followed by a space or the end. Returns a list of bytes or None on
+    unbalanced quotes."""
+    args = []
+    i = 0
+    n = len(line)
+    while True:
+        while i < n and line[i] in b" \n\r\t\v\f":
+            i += 1
+        if i >= n:
+            return args
+        cur = bytearray()
+        inq = insq = False
+        while True:
+            if inq:
+                if i >= n:
+                    return None
+                c = line[i]
+                if c == 92 and i + 3 < n and line[i + 1] == 120 and line[i + 2] in _HEX \
+                        and line[i + 3] in _HEX:
+                    cur.append(int(line[i + 2:i + 4], 16))
+                    i += 3
+                elif c == 92 and i + 1 < n:
+                    i += 1
+                    e = line[i]
+                    cur += _ESC.get(e, bytes((e,)))
+                elif c == 34:
+                    if i + 1 < n and line[i + 1] not in b" \n\r\t\v\f":
+                        return None
+                    inq = False
+                    i += 1
+                    break
+                else:
+                    cur.append(c)
+            elif insq:
+                if i >= n:
+                    return None
+                c = line[i]
+                if c == 92 and i + 1 < n and line[i + 1] == 39:
+                    i += 1
+                    cur.append(39)
+                elif c == 39:
+                    if i + 1 < n and line[i + 1] not in b" \n\r\t\v\f":
+                        return None
+                    insq = False
+                    i += 1
+                    break
+                else:
+                    cur.append(c)
+            else:
+                if i >= n:
+                    break
+                c = line[i]
+                if c in b" \n\r\t\v\f":
+                    break
+                if c == 34:
+                    inq = True
+                elif c == 39:
+                    insq = True
+                else:
+                    cur.append(c)
+            i += 1
+        args.append(bytes(cur))
+
+
+class PyRequestParser:
+    """Redis's request grammar in pure Python over a bytearray buffer."""
+
+    __slots__ = ("buf", "pos", "max_bulk")
+
+    def __init__(self, max_bulk):
+        self.buf = bytearray()
+        self.pos = 0
+        self.max_bulk = max_bulk
+
+    def feed(self, data):
+        self.buf += data
+
+    def pending(self):
+        return len(self.buf) - self.pos
+
+    def _compact(self):
+        if self.pos:
+            del self.buf[:self.pos]
+            self.pos = 0
+
+    def gets(self):
+        """Next command, False (need more) or ProtocolErr."""
+        while True:
+            buf = self.buf
+            if self.pos >= len(buf):
+                self.buf = bytearray()
+                self.pos = 0
+                return False
+            if buf[self.pos] == 42:  # '*'
+                r = self._multibulk()
+            else:
+                r = self._inline()
+            if r is None:       # an empty command: skip it
+                continue
+            if r is False:
+                self._compact()
+            return r
+
+    def _inline(self):
+        buf, pos = self.buf, self.pos
+        nl = buf.find(b"\n", pos)
+        if nl < 0:
+            if len(buf) - pos > INLINE_MAX:
+                return ProtocolErr("Protocol error: too big inline request")
+            return False
+        line = bytes(buf[pos:nl])
+        self.pos = nl + 1
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        args = split_args(line)
+        if args is None:
+            return ProtocolErr("Protocol error: unbalanced quotes in request")
+        if not args:
+            return None
+        return args
+
+    def _multibulk(self):
+        buf, pos = self.buf, self.pos
+        cr = buf.find(b"\r", pos)
+        if cr < 0:
+            if len(buf) - pos > INLINE_MAX:
+                return ProtocolErr("Protocol error: too big mbulk count string")
+            return False
+        if cr + 1 >= len(buf):
+            return False
+        count = string2ll(bytes(buf[pos + 1:cr]))
+        if count is None or count > INT_MAX:
+            return ProtocolErr("Protocol error: invalid multibulk length")
+        p = cr + 2
+        if count <= 0:
+            self.pos = p
+            return None
+        args = []
+        for _ in range(count):
+            if p >= len(buf):
+                return False
+            cr = buf.find(b"\r", p)
+            if cr < 0:
+                if len(buf) - p > INLINE_MAX:
+                    return ProtocolErr("Protocol error: too big bulk count string")
+                return False
+            if buf[p] != 36:  # '$'
+                return ProtocolErr("Protocol error: expected '$', got '%s'" % chr(buf[p]))
+            if cr + 1 >= len(buf):
+                return False
+            n = string2ll(bytes(buf[p + 1:cr]))
+            if n is None or n < 0 or n > self.max_bulk:
+                return ProtocolErr("Protocol error: invalid bulk length")
+            start = cr + 2
+            if len(buf) < start + n + 2:
+                return False
+            args.append(bytes(buf[start:start + n]))
+            p = start + n + 2
+        self.pos = p
+        return args
+
+
+class RequestReader:
+    """hiredis fast path with the pure parser behind it (see module doc)."""
+
+    __slots__ = ("_h", "_chunks", "_ndone", "_py", "max_bulk", "pending_bytes")
+
+    def __init__(self, max_bulk=512 * 1024 * 1024):
+        self._h = hiredis.Reader()
+        self._chunks = []       # bytes fed to hiredis since the last clean boundary
+        self._ndone = 0         # commands returned since that boundary
+        self._py = None         # PyRequestParser while in pure mode
+        self.max_bulk = max_bulk
+        self.pending_bytes = 0  # bytes of an incomplete command held (query buffer size)
+
+    def feed(self, data):
+        if self._py is not None:
+            self._py.feed(data)
+            self.pending_bytes = self._py.pending()
+            return
+        if not self._chunks and data[:1] != b"*":
+            self._py = PyRequestParser(self.max_bulk)
+            self._py.feed(data)
+            self.pending_bytes = self._py.pending()
+            return
+        self._chunks.append(data)
+        self._h.feed(data)
+
+    def gets(self):
+        py = self._py
+        if py is not None:
+            r = py.gets()
+            if r is False:
+                self._py = None if py.pending() == 0 else py
+                self.pending_bytes = py.pending()
+            return r
+        try:
+            cmd = self._h.gets()
+        except hiredis.ProtocolError:
+            return self._fallback()
+        if cmd is False:
+            chunks = self._chunks
+            if chunks:
+                if not self._h.has_data() and not _HEADER_TAIL.search(chunks[-1][-24:]):
+                    chunks.clear()
+                    self._ndone = 0
+                    self.pending_bytes = 0
+                else:
+                    if len(chunks) == 1:
+                        # A new incomplete command: check its headers now, as
+                        # Redis does, instead of buffering up to a bogus length.
+                        err = self._check_partial()
+                        if err is not None:
+                            return err
+                    self.pending_bytes = sum(map(len, chunks))
+            return False
+        if cmd.__class__ is not list:
+            return self._fallback()
+        for a in cmd:
+            if a.__class__ is not bytes:
+                return self._fallback()
+        self._ndone += 1
+        return cmd
+
+    def _check_partial(self):
+        p = PyRequestParser(self.max_bulk)
+        p.feed(self._chunks[0])
+        for _ in range(self._ndone):
+            if p.gets() is False:
+                return None
+        while True:
+            r = p.gets()
+            if r is False or r.__class__ is not list:
+                return r if r.__class__ is ProtocolErr else None
+
+    def _fallback(self):
+        """Re-parse everything since the last clean boundary with the pure
+        parser, skip what hiredis already returned, continue in pure mode."""
+        py = PyRequestParser(self.max_bulk)
+        py.feed(b"".join(self._chunks))
+        for _ in range(self._ndone):
+            r = py.gets()
+            if r is False or r.__class__ is ProtocolErr:
+                break
+        self._chunks = []
+        self._ndone = 0
+        self._h = hiredis.Reader()
+        self._py = py
+        return self.gets()

@@ -1,0 +1,1 @@
+"""The server process: listener, clients, dispatch, cron."""

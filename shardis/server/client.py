@@ -1,0 +1,294 @@
+"""One connection: an asyncio.Protocol that parses, dispatches and replies.
+
+The hot path (``process_input``) runs every complete command in the input
+synchronously and writes all their replies with one ``transport.write``.
+Checks that only matter when a feature is in use (auth, MULTI, pub/sub
+context, reply modes, OOM, client pause, cluster) are behind one boolean,
+``self.gated or server.gated``; the common case pays for a dict lookup, an
+arity check, the call and its statistics.
+"""
+import asyncio
+import time
+
+from shardis.protocol.request import RequestReader, ProtocolErr
+from shardis.protocol.resp import RESP2, error
+
+BLOCKED = object()          # a handler's return value: the client is now blocked
+_perf_ns = time.perf_counter_ns
+_time = time.time
+
+# client flags (CLIENT LIST flags=)
+F_MULTI = 1
+F_DIRTY_EXEC = 2
+F_DIRTY_CAS = 4
+F_PUBSUB = 8
+F_MONITOR = 16
+F_CLOSE_AFTER_REPLY = 32
+F_BLOCKED = 64
+F_NO_EVICT = 128
+F_NO_TOUCH = 256
+F_READONLY = 512
+F_MASTER = 1024
+F_REPLICA = 2048
+F_UNIX = 4096
+F_CLOSE_ASAP = 8192
+F_TRACKING = 16384
+
+
+class Client(asyncio.Protocol):
+    __slots__ = (
+        "server", "transport", "reader", "id", "db", "r", "resp", "name", "lib_name",
+        "lib_ver", "flags", "authenticated", "user", "gated", "addr", "laddr", "fd",
+        "ctime", "last_interaction", "last_cmd", "current_sub", "multi_queue", "watched_keys",
+        "channels", "patterns", "shard_channels", "reply_mode", "blocked_on", "block_deadline",
+        "block_timer", "block_state", "paused_reading", "pending", "closed", "out_soft_since",
+        "tot_net_in", "tot_net_out", "tot_cmds", "argv_mem", "kind", "unix", "sock",
+        "pause_blocked",
+    )
+
+    def __init__(self, server, unix=False):
+        self.server = server
+        self.transport = None
+        self.reader = RequestReader(server.proto_max_bulk_len)
+        self.id = 0
+        self.db = server.dbs[0]
+        self.r = RESP2
+        self.resp = 2
+        self.name = b""
+        self.lib_name = b""
+        self.lib_ver = b""
+        self.flags = 0
+        self.authenticated = not server.requirepass
+        self.user = "default"
+        self.gated = not self.authenticated
+        self.addr = "?:0"
+        self.laddr = "?:0"
+        self.fd = -1
+        self.ctime = _time()
+        self.last_interaction = self.ctime
+        self.last_cmd = b"NULL"
+        self.current_sub = None
+        self.multi_queue = None
+        self.watched_keys = None
+        self.channels = None
+        self.patterns = None
+        self.shard_channels = None
+        self.reply_mode = 0           # 0 on, 1 off, 2 skip next
+        self.blocked_on = None
+        self.block_deadline = 0
+        self.block_timer = None
+        self.block_state = None
+        self.paused_reading = False
+        self.pending = None           # commands held while blocked/paused
+        self.closed = False
+        self.out_soft_since = 0
+        self.tot_net_in = 0
+        self.tot_net_out = 0
+        self.tot_cmds = 0
+        self.argv_mem = 0
+        self.kind = "normal"
+        self.unix = unix
+        self.sock = None
+        self.pause_blocked = False
+
+    # -- asyncio.Protocol ---------------------------------------------------
+    def connection_made(self, transport):
+        self.transport = transport
+        srv = self.server
+        sock = transport.get_extra_info("socket")
+        self.sock = sock
+        try:
+            self.fd = sock.fileno()
+        except Exception:
+            self.fd = -1
+        peer = transport.get_extra_info("peername")
+        local = transport.get_extra_info("sockname")
+        if self.unix:
+            self.addr = f"{local}:0"
+            self.laddr = f"{local}:0"
+            self.flags |= F_UNIX
+        else:
+            self.addr = _fmt_addr(peer)
+            self.laddr = _fmt_addr(local)
+        if not srv.accept_client(self):
+            return
+        if not self.unix and srv.tcp_keepalive > 0 and sock is not None:
+            _set_keepalive(sock, srv.tcp_keepalive)
+
+    def connection_lost(self, exc):
+        if not self.closed:
+            self.closed = True
+            self.server.client_gone(self)
+
+    def data_received(self, data):
+        self.reader.feed(data)
+        self.tot_net_in += len(data)
+        self.server.stat_net_input_bytes += len(data)
+        if self.flags & F_BLOCKED or self.pause_blocked:
+            self._check_qbuf()
+            return
+        self.process_input()
+
+    # -- the hot path ---------------------------------------------------------
+    def process_input(self):
+        srv = self.server
+        reader = self.reader
+        table = srv.commands
+        out = []
+        srv.now_ms = int(_time() * 1000)
+        srv.client_cmd_start = srv.now_ms
+        ncmds = 0
+        while True:
+            argv = reader.gets()
+            if argv is False:
+                break
+            if argv.__class__ is ProtocolErr:
+                out.append(error("ERR " + argv.message))
+                srv.stat_protocol_errors += 1
+                self.flags |= F_CLOSE_AFTER_REPLY
+                break
+            ncmds += 1
+            try:
+                cmd = table.get(argv[0])
+                if cmd is None or self.gated or srv.gated:
+                    reply = srv.dispatch.call_slow(self, argv, cmd)
+                else:
+                    n = len(argv)
+                    a = cmd.arity
+                    if (a > 0 and n != a) or n < -a:
+                        reply = srv.dispatch.arity_error(self, cmd)
+                    else:
+                        t0 = _perf_ns()
+                        reply = cmd.handler(self, argv)
+                        dt = _perf_ns() - t0
+                        if cmd.subcommands is not None and self.current_sub is not None:
+                            cmd = self.current_sub
+                            self.current_sub = None
+                        cmd.calls += 1
+                        cmd.usec += dt
+                        if dt > srv.slowlog_threshold_ns or dt >= srv.latency_threshold_ns:
+                            srv.dispatch.slow_call(self, argv, cmd, dt)
+                        if reply is not None and reply.__class__ is bytes and reply[:1] == b"-":
+                            srv.dispatch.count_error(cmd, reply)
+                        if srv.monitors and not cmd.skip_monitor:
+                            srv.dispatch.feed_monitors(self, argv)
+                        if srv.propagate_on and cmd.is_write:
+                            srv.dispatch.propagate_if_dirty(self, argv, cmd)
+                        self.last_cmd = cmd.fullname
+            except Exception as e:  # a bug must cost one reply, not the connection
+                reply = srv.dispatch.internal_error(self, argv, e)
+            if reply is BLOCKED:
+                break
+            if reply is not None:
+                out.append(reply)
+            if self.flags & F_CLOSE_AFTER_REPLY or self.pause_blocked:
+                break
+        if ncmds:
+            self.tot_cmds += ncmds
+            srv.stat_numcommands += ncmds
+            self.last_interaction = _time()
+        if out:
+            self.write(b"".join(out) if len(out) > 1 else out[0])
+        if self.flags & F_CLOSE_AFTER_REPLY:
+            self.close()
+        elif reader.pending_bytes > srv.client_query_buffer_limit:
+            self._qbuf_overflow()
+
+    def write(self, data):
+        """Send bytes now (one transport.write) and enforce output limits."""
+        if self.closed:
+            return
+        self.transport.write(data)
+        n = len(data)
+        self.tot_net_out += n
+        self.server.stat_net_output_bytes += n
+        if self.transport.get_write_buffer_size() > self.server.obuf_check_min:
+            self.server.dispatch.check_output_limits(self)
+
+    def push(self, data):
+        """Write an out-of-band message (pub/sub, invalidation, monitor)."""
+        self.write(data)
+
+    def close(self):
+        """Close after flushing what was written."""
+        if self.closed:
+            return
+        self.closed = True
+        self.server.client_gone(self)
+        if self.transport is not None:
+            self.transport.close()
+
+    def close_now(self):
+        """Drop the connection without flushing (output limits, CLIENT KILL)."""
+        if self.transport is not None:
+            self.transport.abort()
+        self.close()
+
+    def _check_qbuf(self):
+        if self.reader.pending_bytes > self.server.client_query_buffer_limit:
+            self._qbuf_overflow()
+
+    def _qbuf_overflow(self):
+        srv = self.server
+        srv.log("warning", f"Closing client that reached max query buffer length: id={self.id} addr={self.addr}")
+        srv.stat_client_qbuf_limit_disconnections += 1
+        self.close_now()
+
+    def update_gate(self):
+        """Recompute ``gated``: call after changing auth, MULTI, subscriptions,
+        RESP version or reply mode."""
+        self.gated = bool(not self.authenticated or self.flags & F_MULTI or self.reply_mode
+                          or (self.resp == 2 and self.channels_count()))
+
+    def channels_count(self):
+        """Number of channels, patterns and shard channels subscribed."""
+        n = 0
+        if self.channels:
+            n += len(self.channels)
+        if self.patterns:
+            n += len(self.patterns)
+        if self.shard_channels:
+            n += len(self.shard_channels)
+        return n
+
+    # -- blocking -------------------------------------------------------------
+    def resume(self):
+        """Continue with the input held while the client was blocked or paused."""
+        if self.closed:
+            return
+        if self.paused_reading:
+            self.paused_reading = False
+            try:
+                self.transport.resume_reading()
+            except Exception:
+                pass
+        self.process_input()
+
+    def pause_input(self):
+        if not self.paused_reading and self.transport is not None:
+            self.paused_reading = True
+            try:
+                self.transport.pause_reading()
+            except Exception:
+                pass
+
+
+def _fmt_addr(a):
+    if not a:
+        return "?:0"
+    if isinstance(a, tuple):
+        host, port = a[0], a[1]
+        return f"{host}:{port}"
+    return f"{a}:0"
+
+
+def _set_keepalive(sock, interval):
+    import socket
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        if hasattr(socket, "TCP_KEEPIDLE"):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, interval)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, max(1, interval // 3))
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
+    except OSError:
+        pass

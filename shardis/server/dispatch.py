@@ -1,0 +1,217 @@
+"""Dispatch: the checks Redis's processCommand makes, in its order, and the
+bookkeeping of a call (statistics, slow log, latency, monitors, propagation).
+
+The connection's hot loop (client.Client.process_input) inlines the common
+case; everything else comes here: unknown commands, arity errors, the gated
+checks (auth, pub/sub context, MULTI queueing, reply modes, OOM, pause) and
+the rare after-call work.
+"""
+import time
+
+from shardis.protocol.resp import error, QUEUED, bulk
+from shardis.server.client import (BLOCKED, F_MULTI, F_DIRTY_EXEC, F_CLOSE_AFTER_REPLY,
+                                   F_MONITOR)
+
+_perf_ns = time.perf_counter_ns
+
+# Commands a MULTI block runs at once instead of queueing.
+_MULTI_IMMEDIATE = {"exec", "discard", "multi", "watch", "quit", "reset"}
+
+
+def _arg_text(a, limit=128):
+    return a[:limit].decode("utf-8", "replace")
+
+
+def unknown_command_error(argv):
+    """Redis's text: ERR unknown command 'x', with args beginning with: 'a' 'b' """
+    name = _arg_text(argv[0])
+    args = "".join(f"'{_arg_text(a)}' " for a in argv[1:])
+    if len(args) > 128:
+        args = args[:128]
+    return error(f"ERR unknown command '{name}', with args beginning with: {args}")
+
+
+class Dispatcher:
+    def __init__(self, server):
+        self.srv = server
+
+    # -- errors -----------------------------------------------------------------
+    def arity_error(self, c, cmd):
+        cmd.rejected_calls += 1
+        self.srv.count_error_name("ERR")
+        return error(f"ERR wrong number of arguments for '{cmd.fullname}' command")
+
+    def count_error(self, cmd, reply):
+        """An error reply: errorstats by prefix, failed_calls."""
+        cmd.failed_calls += 1
+        name = reply[1:reply.find(b"\r")].split(b" ", 1)[0][:40]
+        self.srv.count_error_name(name.decode("utf-8", "replace"))
+
+    def internal_error(self, c, argv, exc):
+        import traceback
+        self.srv.log("warning", f"internal error running {argv[0][:64]!r}: {exc!r}\n"
+                     + traceback.format_exc())
+        self.srv.count_error_name("ERR")
+        return error(f"ERR internal error while running '{_arg_text(argv[0], 64)}': {type(exc).__name__}")
+
+    # -- the full path ------------------------------------------------------------
+    def call_slow(self, c, argv, cmd):
+        srv = self.srv
+        if cmd is None:
+            cmd = srv.commands.get(argv[0].lower())
+        if cmd is None:
+            srv.stat_unknown_commands = getattr(srv, "stat_unknown_commands", 0) + 1
+            srv.count_error_name("ERR")
+            if c.flags & F_MULTI:
+                c.flags |= F_DIRTY_EXEC
+            return self._reply_mode(c, unknown_command_error(argv))
+        n = len(argv)
+        a = cmd.arity
+        if (a > 0 and n != a) or n < -a:
+            if c.flags & F_MULTI:
+                c.flags |= F_DIRTY_EXEC
+            return self._reply_mode(c, self.arity_error(c, cmd))
+        if not c.authenticated and not cmd.no_auth:
+            srv.count_error_name("NOAUTH")
+            cmd.rejected_calls += 1
+            if c.flags & F_MULTI:
+                c.flags |= F_DIRTY_EXEC
+            return error("NOAUTH Authentication required.")
+        if c.flags & F_MULTI and cmd.fullname not in _MULTI_IMMEDIATE:
+            if cmd.no_multi:
+                c.flags |= F_DIRTY_EXEC
+                cmd.rejected_calls += 1
+                srv.count_error_name("ERR")
+                return error("ERR Command not allowed inside a transaction")
+            if cmd.subcommands is not None and n > 1:
+                sub = cmd.subcommands.get(argv[1].decode("utf-8", "replace").lower())
+                if sub is not None:
+                    sa = sub.arity
+                    if (sa > 0 and n != sa) or n < -sa:
+                        c.flags |= F_DIRTY_EXEC
+                        return self.arity_error(c, sub)
+            err = srv.check_oom(c, cmd) if srv.maxmemory else None
+            if err is not None:
+                c.flags |= F_DIRTY_EXEC
+                cmd.rejected_calls += 1
+                return err
+            c.multi_queue.append((cmd, argv))
+            return QUEUED
+        if c.channels_count() and c.resp == 2 and not cmd.pubsub_ok:
+            cmd.rejected_calls += 1
+            srv.count_error_name("ERR")
+            return error(f"ERR Can't execute '{cmd.fullname}': only (P|S)SUBSCRIBE / "
+                         "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+        if srv.maxmemory:
+            err = srv.check_oom(c, cmd)
+            if err is not None:
+                cmd.rejected_calls += 1
+                return self._reply_mode(c, err)
+        if srv.pause_check is not None and srv.pause_check(c, cmd, argv):
+            return BLOCKED
+        reply = self.execute(c, argv, cmd)
+        return self._reply_mode(c, reply)
+
+    def _reply_mode(self, c, reply):
+        m = c.reply_mode
+        if m == 0 or reply is BLOCKED:
+            return reply
+        if m == 2:
+            c.reply_mode = 0
+        return None if m in (1, 2) else reply
+
+    def execute(self, c, argv, cmd):
+        """Run one command with full accounting (used by the slow path, EXEC
+        and scripts). Returns the reply."""
+        srv = self.srv
+        t0 = _perf_ns()
+        reply = cmd.handler(c, argv)
+        dt = _perf_ns() - t0
+        if cmd.subcommands is not None and c.current_sub is not None:
+            cmd = c.current_sub
+            c.current_sub = None
+        cmd.calls += 1
+        cmd.usec += dt
+        if dt > srv.slowlog_threshold_ns or dt >= srv.latency_threshold_ns:
+            self.slow_call(c, argv, cmd, dt)
+        if reply is not None and reply.__class__ is bytes and reply[:1] == b"-":
+            self.count_error(cmd, reply)
+        if srv.monitors and not cmd.skip_monitor and not (c.flags & F_MONITOR and cmd.fullname == "monitor"):
+            self.feed_monitors(c, argv)
+        if srv.propagate_on and cmd.is_write:
+            self.propagate_if_dirty(c, argv, cmd)
+        c.last_cmd = cmd.fullname
+        return reply
+
+    # -- after-call work ----------------------------------------------------------
+    def slow_call(self, c, argv, cmd, dt_ns):
+        srv = self.srv
+        if dt_ns > srv.slowlog_threshold_ns and not cmd.skip_slowlog:
+            srv.slowlog.add(c, argv, dt_ns // 1000)
+        if srv.latency_threshold_ns and dt_ns >= srv.latency_threshold_ns:
+            srv.latency.add_sample("fast-command" if cmd.is_fast else "command", dt_ns // 1000000)
+
+    def feed_monitors(self, c, argv):
+        srv = self.srv
+        now = time.time()
+        args = " ".join('"' + _monitor_escape(a) + '"' for a in argv)
+        if c.unix:
+            who = f"unix:{c.addr.rsplit(':', 1)[0]}"
+        else:
+            who = c.addr
+        line = f"+{now:.6f} [{c.db.id} {who}] {args}\r\n".encode()
+        for m in list(srv.monitors):
+            if m is not c or True:
+                m.push(line)
+
+    def propagate_if_dirty(self, c, argv, cmd):
+        hook = self.srv.propagate_hook
+        if hook is not None:
+            hook(c, argv, cmd)
+
+    def check_output_limits(self, c):
+        """Enforce client-output-buffer-limit for the client's class: close at
+        the hard limit, or when over the soft limit for longer than its time."""
+        srv = self.srv
+        cls = "pubsub" if c.channels_count() else ("replica" if c.kind == "replica" else "normal")
+        hard, soft, secs = srv.obuf_limits.get(cls, (0, 0, 0))
+        size = c.transport.get_write_buffer_size()
+        over = False
+        if hard and size >= hard:
+            over = True
+        elif soft and size >= soft:
+            now = time.time()
+            if not c.out_soft_since:
+                c.out_soft_since = now
+            elif now - c.out_soft_since >= secs:
+                over = True
+        else:
+            c.out_soft_since = 0
+        if over:
+            srv.log("warning", f"Client id={c.id} addr={c.addr} scheduled to be closed ASAP for overcoming of output buffer limits.")
+            srv.stat_client_outbuf_limit_disconnections += 1
+            c.close_now()
+
+
+def _monitor_escape(a):
+    out = []
+    for b in a:
+        if b == 92:
+            out.append("\\\\")
+        elif b == 34:
+            out.append('\\"')
+        elif b == 10:
+            out.append("\\n")
+        elif b == 13:
+            out.append("\\r")
+        elif b == 9:
+            out.append("\\t")
+        elif b == 7:
+            out.append("\\a")
+        elif b == 8:
+            out.append("\\b")
+        elif 32 <= b < 127:
+            out.append(chr(b))
+        else:
+            out.append("\\x%02x" % b)
+    return "".join(out)

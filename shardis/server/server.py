@@ -1,0 +1,334 @@
+"""The Server: owns the configuration, databases, clients, statistics and the
+subsystems; starts the listener and the cron.
+
+It is also the ``ctx`` that keyspace.Database calls back (clock, counters,
+notify, watch, expiry propagation), so the keyspace never imports the server.
+"""
+import asyncio
+import gc
+import os
+import signal
+import socket
+import sys
+import time
+
+from shardis import __version__
+from shardis.config import Config, ConfigError
+from shardis.config_table import directives
+from shardis.keyspace.db import Database
+from shardis.commands.registry import build
+from shardis.server.client import Client, F_MULTI, F_DIRTY_CAS, F_MONITOR
+from shardis.server.dispatch import Dispatcher
+from shardis.server.stats import SlowLog, LatencyMonitor
+from shardis.protocol.resp import error
+
+LOG_LEVELS = {"debug": 0, "verbose": 1, "notice": 2, "warning": 3, "nothing": 4}
+
+
+class Server:
+    def __init__(self, config=None):
+        self.config = config or Config(directives())
+        cfg = self.config
+        self.start_time = time.time()
+        self.now_ms = int(self.start_time * 1000)
+        self.client_cmd_start = self.now_ms
+        self.run_id = os.urandom(20).hex()
+        self.pid = os.getpid()
+        self.version = __version__
+        self.dbs = [Database(i, self) for i in range(cfg["databases"])]
+        self.commands, self.all_commands = build()
+        self.dispatch = Dispatcher(self)
+        self.clients = {}
+        self.next_client_id = 1
+        self.monitors = []
+        self.gated = False
+        self.pause_check = None
+        self.propagate_on = False
+        self.propagate_hook = None
+        self.expire_keys_allowed = True
+        self.dirty = 0
+        self.notify_on = False
+        self.loop = None
+        self.listeners = []
+        self.shutdown_requested = None
+        self.cron_handlers = []        # callables run every cron tick with (server)
+        self.extensions = {}           # per-subsystem state (pubsub, blocking, notify...)
+        self.lastsave = int(time.time())
+        self.slowlog = SlowLog(self)
+        self.latency = LatencyMonitor(self)
+        self.reset_stats()
+        self.stat_numconnections = 0
+        self.stat_rejected_conn = 0
+        self.obuf_check_min = 0
+        self._apply_hooks()
+
+    # -- statistics ---------------------------------------------------------------
+    def reset_stats(self):
+        """CONFIG RESETSTAT: counters back to zero (not the clients' own)."""
+        self.stat_numcommands = 0
+        self.stat_keyspace_hits = 0
+        self.stat_keyspace_misses = 0
+        self.stat_expiredkeys = 0
+        self.stat_expired_stale_perc = 0.0
+        self.stat_expired_time_cap_reached_count = 0
+        self.stat_evictedkeys = 0
+        self.stat_net_input_bytes = 0
+        self.stat_net_output_bytes = 0
+        self.stat_protocol_errors = 0
+        self.stat_total_error_replies = 0
+        self.stat_client_qbuf_limit_disconnections = 0
+        self.stat_client_outbuf_limit_disconnections = 0
+        self.stat_unexpected_error_replies = 0
+        self.stat_dump_payload_sanitizations = 0
+        self.stat_rejected_conn = 0
+        self.stat_numconnections = 0
+        self.stat_total_reads_processed = 0
+        self.stat_total_writes_processed = 0
+        self.stat_unknown_commands = 0
+        self.stat_expire_cycle_time_used = 0
+        self.stat_total_active_defrag_time = 0
+        self.errorstats = {}
+        for cmd in getattr(self, "all_commands", {}).values():
+            cmd.reset_stats()
+            if cmd.subcommands:
+                for s in cmd.subcommands.values():
+                    s.reset_stats()
+        self.ops_samples = []
+        self.ops_last = (time.time(), 0, 0, 0)
+
+    def count_error_name(self, name):
+        self.stat_total_error_replies += 1
+        if len(self.errorstats) >= 128 and name not in self.errorstats:
+            name = "errorstat_ERRORSTATS_DISABLED"
+        self.errorstats[name] = self.errorstats.get(name, 0) + 1
+
+    # -- config hooks -------------------------------------------------------------
+    def _apply_hooks(self):
+        cfg = self.config
+
+        def setattr_hook(attr, conv=lambda v: v):
+            return lambda v: setattr(self, attr, conv(v))
+        cfg.on_change("requirepass", setattr_hook("requirepass"))
+        cfg.on_change("proto-max-bulk-len", setattr_hook("proto_max_bulk_len"))
+        cfg.on_change("client-query-buffer-limit", setattr_hook("client_query_buffer_limit"))
+        cfg.on_change("tcp-keepalive", setattr_hook("tcp_keepalive"))
+        cfg.on_change("timeout", setattr_hook("client_timeout"))
+        cfg.on_change("maxclients", setattr_hook("maxclients"))
+        cfg.on_change("maxmemory", setattr_hook("maxmemory"))
+        cfg.on_change("hz", setattr_hook("hz", lambda v: min(max(v, 1), 500)))
+        cfg.on_change("slowlog-log-slower-than",
+                      setattr_hook("slowlog_threshold_ns",
+                                   lambda v: (1 << 62) if v < 0 else v * 1000 - 1 if v > 0 else -1))
+        cfg.on_change("latency-monitor-threshold",
+                      setattr_hook("latency_threshold_ns", lambda v: v * 1000000 if v > 0 else 1 << 62))
+        cfg.on_change("client-output-buffer-limit", self._set_obuf_limits)
+        cfg.on_change("loglevel", setattr_hook("loglevel", lambda v: LOG_LEVELS[v]))
+        cfg.on_change("proto-max-bulk-len", self._set_max_bulk)
+
+    def _set_obuf_limits(self, v):
+        self.obuf_limits = dict(v)
+        lows = [x for cls in self.obuf_limits.values() for x in cls[:2] if x]
+        self.obuf_check_min = min(lows) if lows else 1 << 62
+
+    def _set_max_bulk(self, v):
+        for c in list(getattr(self, "clients", {}).values()):
+            c.reader.max_bulk = v
+
+    # -- logging --------------------------------------------------------------------
+    def log(self, level, msg):
+        if LOG_LEVELS.get(level, 2) < self.loglevel:
+            return
+        mark = {"debug": ".", "verbose": "-", "notice": "*", "warning": "#"}.get(level, "*")
+        t = time.time()
+        stamp = time.strftime("%d %b %Y %H:%M:%S", time.localtime(t)) + ".%03d" % int((t % 1) * 1000)
+        line = f"{self.pid}:M {stamp} {mark} {msg}\n"
+        path = self.config["logfile"]
+        if path:
+            try:
+                with open(path, "a") as f:
+                    f.write(line)
+            except OSError:
+                pass
+        else:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+
+    # -- keyspace context (called by Database) ---------------------------------------
+    def notify(self, db, cls, event, key):
+        fn = self.extensions.get("notify")
+        if fn is not None:
+            fn(db, cls, event, key)
+
+    def flush_db(self, db):
+        """Empty one database: WATCHers of its keys are touched, as Redis does."""
+        if db.watched:
+            for key in list(db.watched):
+                if key in db.data:
+                    self.touch_watched(db, key)
+        n = db.clear()
+        self.dirty += n
+        for fn in self.extensions.get("flushed", ()):
+            fn(db)
+        return n
+
+    def propagate_expire(self, db, key):
+        hook = self.extensions.get("propagate_del")
+        if hook is not None:
+            hook(db, key)
+
+    def touch_watched(self, db, key):
+        clients = db.watched.get(key)
+        if clients:
+            for c in clients:
+                c.flags |= F_DIRTY_CAS
+
+    def check_oom(self, c, cmd):
+        fn = self.extensions.get("oom")
+        return fn(c, cmd) if fn is not None else None
+
+    # -- clients -----------------------------------------------------------------------
+    def accept_client(self, c):
+        if len(self.clients) >= self.maxclients:
+            self.stat_rejected_conn += 1
+            c.transport.write(b"-ERR max number of clients reached\r\n")
+            c.closed = True
+            c.transport.close()
+            return False
+        c.id = self.next_client_id
+        self.next_client_id += 1
+        self.clients[c.id] = c
+        self.stat_numconnections += 1
+        return True
+
+    def client_gone(self, c):
+        self.clients.pop(c.id, None)
+        for fn in self.extensions.get("client_gone", ()):
+            try:
+                fn(c)
+            except Exception as e:  # a subsystem must not keep a dead client alive
+                self.log("warning", f"cleanup of client {c.id} failed: {e!r}")
+        if c.flags & F_MONITOR and c in self.monitors:
+            self.monitors.remove(c)
+
+    def add_cleanup(self, fn):
+        self.extensions.setdefault("client_gone", []).append(fn)
+
+    # -- lifecycle ------------------------------------------------------------------------
+    async def start(self):
+        self.loop = asyncio.get_running_loop()
+        cfg = self.config
+        port = cfg["port"]
+        if port:
+            binds = list(cfg["bind"]) or ["*"]
+            hosts = []
+            for b in binds:
+                opt = b.startswith("-")
+                b = b.lstrip("-")
+                if b == "*":
+                    b = "0.0.0.0"
+                elif b == "::*":
+                    b = "::"
+                hosts.append((b, opt))
+            for host, optional in hosts:
+                try:
+                    srv = await self.loop.create_server(
+                        lambda: Client(self), host, port, backlog=cfg["tcp-backlog"],
+                        reuse_address=True)
+                except OSError as e:
+                    if optional:
+                        continue
+                    raise
+                self.listeners.append(srv)
+            if self.listeners:
+                self.port = self.listeners[0].sockets[0].getsockname()[1]
+        else:
+            self.port = 0
+        if cfg["unixsocket"]:
+            path = cfg["unixsocket"]
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+            srv = await self.loop.create_unix_server(lambda: Client(self, unix=True), path)
+            if cfg["unixsocketperm"]:
+                os.chmod(path, cfg["unixsocketperm"])
+            self.listeners.append(srv)
+        from shardis.server import cron
+        cron.start(self)
+        self.log("notice", f"shardis {self.version} ready to accept connections tcp on port {self.port}")
+
+    def request_shutdown(self, how="default"):
+        if self.shutdown_requested is None:
+            self.shutdown_requested = self.loop.create_future()
+        if not self.shutdown_requested.done():
+            self.shutdown_requested.set_result(how)
+
+    async def serve_forever(self):
+        await self.start()
+        self.shutdown_requested = self.loop.create_future()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                self.loop.add_signal_handler(sig, self.request_shutdown, sig.name)
+            except (NotImplementedError, RuntimeError):
+                pass
+        await self.shutdown_requested
+        await self.stop()
+
+    async def stop(self):
+        for fn in self.extensions.get("before_shutdown", ()):
+            try:
+                fn()
+            except Exception as e:
+                self.log("warning", f"shutdown step failed: {e!r}")
+        for l in self.listeners:
+            l.close()
+        for c in list(self.clients.values()):
+            c.close()
+        if self.config["unixsocket"]:
+            try:
+                os.unlink(self.config["unixsocket"])
+            except OSError:
+                pass
+        self.log("notice", "shardis is now ready to exit, bye bye...")
+
+
+def run(argv):
+    """Entry point: parse redis-server style arguments and serve."""
+    from shardis.config import parse_command_line
+    from shardis.defaults import DEFAULT_CONF
+    try:
+        cfg = Config(directives())
+        if argv and argv[0] in ("-v", "--version"):
+            print(f"shardis server v={__version__} (Redis 7.2 compatible)")
+            return 0
+        path, text = parse_command_line(argv)
+        if path is None and not argv:
+            cfg.load_text(DEFAULT_CONF, "(embedded default config)")
+        if path:
+            cfg.load_file(path)
+        if text:
+            cfg.load_text(text, "(command line)")
+    except ConfigError as e:
+        sys.stderr.write(str(e) + "\n")
+        return 1
+    if cfg["dir"]:
+        try:
+            os.chdir(cfg["dir"])
+        except OSError as e:
+            sys.stderr.write(f"Can't chdir to '{cfg['dir']}': {e.strerror}\n")
+            return 1
+    try:
+        import uvloop
+        uvloop.install()
+    except ImportError:
+        pass
+    gc.freeze()
+    server = Server(cfg)
+    try:
+        asyncio.run(server.serve_forever())
+    except OSError as e:
+        sys.stderr.write(f"Could not create server TCP listening socket: {e}\n")
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
