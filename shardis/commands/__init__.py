@@ -19,20 +19,19 @@ def command(name):
     return deco
 
 
-MODULES = (
-    "connection", "strings", "keys", "server_cmds", "introspection", "config_cmds",
-    "bitmaps", "hyperloglog", "pubsub", "transactions", "hashes", "lists", "sets",
-    "zsets", "streams", "geo", "blocking",
-)
+_NOT_FAMILIES = {"registry", "util", "errors"}
+LOADED = []
 
 
 def load_all():
-    """Import every family module that exists (so its handlers register)."""
+    """Import every family module in this package (so its handlers register).
+    A module may define ``setup(server)``: the Server calls it once at start."""
     import importlib
-    for m in MODULES:
-        try:
-            importlib.import_module(f"shardis.commands.{m}")
-        except ModuleNotFoundError as e:
-            if e.name != f"shardis.commands.{m}":
-                raise
+    import pkgutil
+    import os
+    if not LOADED:
+        for m in sorted(pkgutil.iter_modules([os.path.dirname(__file__)]), key=lambda m: m.name):
+            if m.name in _NOT_FAMILIES or m.name.startswith("_"):
+                continue
+            LOADED.append(importlib.import_module(f"shardis.commands.{m.name}"))
     return HANDLERS

@@ -57,6 +57,11 @@ class Server:
         self.slowlog = SlowLog(self)
         self.latency = LatencyMonitor(self)
         self.reset_stats()
+        from shardis.commands import LOADED
+        for mod in LOADED:
+            setup = getattr(mod, "setup", None)
+            if setup is not None:
+                setup(self)
         self.stat_numconnections = 0
         self.stat_rejected_conn = 0
         self.obuf_check_min = 0
