@@ -18,7 +18,7 @@ and the methods ``notify(db, event_class, event, key)``,
 
 class Database:
     __slots__ = ("id", "data", "expires", "ctx", "watched", "expiry_state", "avg_ttl",
-                 "blocking_keys")
+                 "blocking_keys", "scan_index")
 
     def __init__(self, dbid, ctx):
         self.id = dbid
@@ -29,6 +29,7 @@ class Database:
         self.expiry_state = None  # owned by keyspace.expiry
         self.avg_ttl = 0
         self.blocking_keys = {}  # key -> deque of blocked clients (server.blocking)
+        self.scan_index = None  # keyspace.scan.HashIndex once SCAN/RANDOMKEY ran
 
     def __len__(self):
         return len(self.data)
@@ -69,6 +70,8 @@ class Database:
             return False
         del self.data[key]
         del self.expires[key]
+        if self.scan_index is not None:
+            self.scan_index.discard(key)
         ctx.stat_expiredkeys += 1
         ctx.propagate_expire(self, key)
         ctx.notify(self, "x", "expired", key)
@@ -85,13 +88,19 @@ class Database:
             self.expires.pop(key, None)
         if self.watched:
             self.ctx.touch_watched(self, key)
+        if self.blocking_keys and key in self.blocking_keys:
+            self.ctx.ready_keys.append((self, key))
 
     def delete(self, key):
         """Remove a key (live or logically expired). Returns True if a live key
-        was removed. Signals WATCHers."""
+        was removed. Signals WATCHers. Keys must be removed here, by
+        ``expire_now`` or ``clear`` (never ``del data[key]``): the SCAN index
+        (keyspace.scan) relies on it."""
         v = self.data.pop(key, None)
         if v is None:
             return False
+        if self.scan_index is not None:
+            self.scan_index.discard(key)
         live = True
         if self.expires:
             when = self.expires.pop(key, None)
@@ -102,6 +111,12 @@ class Database:
         return live
 
     def set_expire(self, key, when_ms):
+        """Set the absolute deadline of an existing key. Every deadline must be
+        set here (not by writing ``expires`` directly): active expiry learns
+        of it through ``expiry_state.schedule``."""
+        st = self.expiry_state
+        if st is not None:
+            st.schedule(key, when_ms, self.expires.get(key), self.ctx.now_ms)
         self.expires[key] = when_ms
 
     def get_expire(self, key):
@@ -121,4 +136,8 @@ class Database:
         n = len(self.data)
         self.data = {}
         self.expires = {}
+        if self.expiry_state is not None:
+            self.expiry_state.clear()
+        if self.scan_index is not None:
+            self.scan_index.clear()
         return n

@@ -43,7 +43,7 @@ class Client(asyncio.Protocol):
         "channels", "patterns", "shard_channels", "reply_mode", "blocked_on", "block_deadline",
         "block_timer", "block_state", "paused_reading", "pending", "closed", "out_soft_since",
         "tot_net_in", "tot_net_out", "tot_cmds", "argv_mem", "kind", "unix", "sock",
-        "pause_blocked",
+        "pause_blocked", "outq",
     )
 
     def __init__(self, server, unix=False):
@@ -90,6 +90,7 @@ class Client(asyncio.Protocol):
         self.unix = unix
         self.sock = None
         self.pause_blocked = False
+        self.outq = None              # replies of the batch being run (see push)
 
     # -- asyncio.Protocol ---------------------------------------------------
     def connection_made(self, transport):
@@ -134,7 +135,7 @@ class Client(asyncio.Protocol):
         srv = self.server
         reader = self.reader
         table = srv.commands
-        out = []
+        self.outq = out = []
         srv.now_ms = int(_time() * 1000)
         srv.client_cmd_start = srv.now_ms
         ncmds = 0
@@ -166,6 +167,7 @@ class Client(asyncio.Protocol):
                             self.current_sub = None
                         cmd.calls += 1
                         cmd.usec += dt
+                        b = (dt | 4).bit_length(); cmd.hist[(b << 2) | (((dt | 4) >> (b - 3)) & 3)] += 1
                         if dt > srv.slowlog_threshold_ns or dt >= srv.latency_threshold_ns:
                             srv.dispatch.slow_call(self, argv, cmd, dt)
                         if reply is not None and reply.__class__ is bytes and reply[:1] == b"-":
@@ -177,12 +179,15 @@ class Client(asyncio.Protocol):
                         self.last_cmd = cmd.fullname
             except Exception as e:  # a bug must cost one reply, not the connection
                 reply = srv.dispatch.internal_error(self, argv, e)
+            if srv.ready_keys:
+                srv.handle_ready_keys()
             if reply is BLOCKED:
                 break
             if reply is not None:
                 out.append(reply)
             if self.flags & F_CLOSE_AFTER_REPLY or self.pause_blocked:
                 break
+        self.outq = None
         if ncmds:
             self.tot_cmds += ncmds
             srv.stat_numcommands += ncmds
@@ -206,8 +211,15 @@ class Client(asyncio.Protocol):
             self.server.dispatch.check_output_limits(self)
 
     def push(self, data):
-        """Write an out-of-band message (pub/sub, invalidation, monitor)."""
-        self.write(data)
+        """Write an out-of-band message (pub/sub, invalidation, monitor).
+        While this client's own commands run, the message joins the batch's
+        replies at the current position (Redis writes it into the client's
+        buffer ahead of the running command's reply)."""
+        q = self.outq
+        if q is not None:
+            q.append(data)
+        else:
+            self.write(data)
 
     def close(self):
         """Close after flushing what was written."""

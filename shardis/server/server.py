@@ -53,6 +53,8 @@ class Server:
         self.shutdown_requested = None
         self.cron_handlers = []        # callables run every cron tick with (server)
         self.extensions = {}           # per-subsystem state (pubsub, blocking, notify...)
+        self.ready_keys = []           # (db, key) written while clients block on them
+        self.handle_ready_keys = lambda: self.ready_keys.clear()  # set by server.blocking
         self.lastsave = int(time.time())
         self.slowlog = SlowLog(self)
         self.latency = LatencyMonitor(self)
@@ -182,6 +184,9 @@ class Server:
             hook(db, key)
 
     def touch_watched(self, db, key):
+        hook = self.extensions.get("touch_watched")
+        if hook is not None:
+            return hook(db, key)
         clients = db.watched.get(key)
         if clients:
             for c in clients:

@@ -1,0 +1,716 @@
+"""List commands, blocking variants included (BLPOP, BRPOP, BLMOVE,
+BRPOPLPUSH, BLMPOP). Values are shardis.types.list ListPack / QuickList;
+a ListPack is immutable, so every write stores the new value back in
+``db.data`` (TTL untouched) and signals WATCH / blocked clients.
+"""
+from shardis.commands import command
+from shardis.commands import errors as E
+from shardis.commands.util import parse_int
+from shardis.protocol.resp import integer, error, CZERO
+from shardis.server import blocking as B
+from shardis.server.client import BLOCKED
+from shardis.types import list as L
+from shardis.types.list import ListPack, QuickList, push as _push, pop as _pop
+
+_LP = ListPack
+_QL = QuickList
+_BYTES = bytes
+
+ERR_POSITIVE = error("ERR value is out of range, must be positive")
+ERR_RANK = error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the "
+                 "second ... or use negative to start from the end of the list")
+ERR_COUNT_NEG = error("ERR COUNT can't be negative")
+ERR_MAXLEN_NEG = error("ERR MAXLEN can't be negative")
+ERR_NUMKEYS = error("ERR numkeys should be greater than 0")
+ERR_COUNT_POS = error("ERR count should be greater than 0")
+ERR_NUMKEYS_BIG = error("ERR numkeys exceeds the number of keys (or args)")  # not used by Redis lists
+
+
+def setup(server):
+    cfg = server.config
+    cfg.on_change("list-max-listpack-size", L.set_fill)
+    cfg.on_change("list-compress-depth", L.set_compress_depth)
+    B.install(server)
+
+
+def _bulk_items(items):
+    parts = [b"*%d\r\n" % len(items)]
+    ap = parts.append
+    for x in items:
+        ap(b"$%d\r\n%s\r\n" % (len(x), x))
+    return b"".join(parts)
+
+
+def _store(db, key, v):
+    """Store a list value after an in-place change (keeps the TTL)."""
+    db.data[key] = v
+    if db.watched:
+        db.ctx.touch_watched(db, key)
+
+
+def _is_list(v):
+    c = v.__class__
+    return c is _LP or c is _QL
+
+
+# -- push -----------------------------------------------------------------------------
+def _push_generic(c, argv, left, only_existing):
+    db = c.db
+    key = argv[1]
+    v = db.data.get(key)
+    if v is not None and db.expires:
+        v = db.lookup_write(key)
+    if v is None:
+        if only_existing:
+            return CZERO
+    elif v.__class__ is not _LP and v.__class__ is not _QL:
+        return E.WRONGTYPE
+    nv = _push(v, argv, left, 2)
+    if nv is not v:
+        db.data[key] = nv
+    if db.watched:
+        db.ctx.touch_watched(db, key)
+    if db.blocking_keys and key in db.blocking_keys:
+        db.ctx.ready_keys.append((db, key))
+    srv = c.server
+    srv.dirty += len(argv) - 2
+    if srv.notify_on:
+        srv.notify(db, "l", "lpush" if left else "rpush", key)
+    n = len(nv.q) if nv.__class__ is _QL else nv[0] | nv[1] << 8
+    return integer(n)
+
+
+@command("lpush")
+def cmd_lpush(c, argv):
+    return _push_generic(c, argv, True, False)
+
+
+@command("rpush")
+def cmd_rpush(c, argv):
+    return _push_generic(c, argv, False, False)
+
+
+@command("lpushx")
+def cmd_lpushx(c, argv):
+    return _push_generic(c, argv, True, True)
+
+
+@command("rpushx")
+def cmd_rpushx(c, argv):
+    return _push_generic(c, argv, False, True)
+
+
+# -- pop ------------------------------------------------------------------------------
+def _after_pop(c, db, key, nv, left, n):
+    """Bookkeeping after popping ``n`` elements: store/delete, events."""
+    srv = c.server
+    if nv is None:
+        db.delete(key)
+    else:
+        _store(db, key, nv)
+    srv.dirty += n
+    if srv.notify_on:
+        srv.notify(db, "l", "lpop" if left else "rpop", key)
+        if nv is None:
+            srv.notify(db, "g", "del", key)
+
+
+_ARITY_LPOP = error("ERR wrong number of arguments for 'lpop' command")
+_ARITY_RPOP = error("ERR wrong number of arguments for 'rpop' command")
+
+
+def _pop_generic(c, argv, left):
+    db = c.db
+    key = argv[1]
+    if len(argv) == 2:
+        v = db.lookup_write(key)
+        if v is None:
+            return c.r.nil
+        if v.__class__ is not _LP and v.__class__ is not _QL:
+            return E.WRONGTYPE
+        nv, out = _pop(v, left, 1)
+        _after_pop(c, db, key, nv, left, 1)
+        x = out[0]
+        return b"$%d\r\n%s\r\n" % (len(x), x)
+    if len(argv) > 3:
+        return _ARITY_LPOP if left else _ARITY_RPOP
+    count = parse_int(argv[2])
+    if count is None or count < 0:
+        return ERR_POSITIVE
+    v = db.lookup_write(key)
+    if v is None:
+        return c.r.nil_array
+    if v.__class__ is not _LP and v.__class__ is not _QL:
+        return E.WRONGTYPE
+    if count == 0:
+        return c.r.empty_array
+    nv, out = _pop(v, left, count)
+    _after_pop(c, db, key, nv, left, len(out))
+    return _bulk_items(out)
+
+
+@command("lpop")
+def cmd_lpop(c, argv):
+    return _pop_generic(c, argv, True)
+
+
+@command("rpop")
+def cmd_rpop(c, argv):
+    return _pop_generic(c, argv, False)
+
+
+# -- reads ----------------------------------------------------------------------------
+def _get_list_read(c, key):
+    """(value, None) or (None, reply-when-missing-or-error)."""
+    v = c.db.lookup_read(key)
+    if v is None:
+        return None, None
+    if v.__class__ is not _LP and v.__class__ is not _QL:
+        return None, E.WRONGTYPE
+    return v, None
+
+
+@command("llen")
+def cmd_llen(c, argv):
+    v, err = _get_list_read(c, argv[1])
+    if v is None:
+        return err or CZERO
+    return integer(L.length(v))
+
+
+@command("lindex")
+def cmd_lindex(c, argv):
+    i = parse_int(argv[2])
+    if i is None:
+        return E.NOT_INT
+    v, err = _get_list_read(c, argv[1])
+    if v is None:
+        return err or c.r.nil
+    x = L.index(v, i)
+    if x is None:
+        return c.r.nil
+    return b"$%d\r\n%s\r\n" % (len(x), x)
+
+
+def _norm_range(start, end, n):
+    if start < 0:
+        start += n
+    if end < 0:
+        end += n
+    if start < 0:
+        start = 0
+    if start > end or start >= n:
+        return None
+    if end >= n:
+        end = n - 1
+    return start, end
+
+
+@command("lrange")
+def cmd_lrange(c, argv):
+    start = parse_int(argv[2])
+    end = parse_int(argv[3])
+    if start is None or end is None:
+        return E.NOT_INT
+    v, err = _get_list_read(c, argv[1])
+    if v is None:
+        return err or c.r.empty_array
+    n = L.length(v)
+    r = _norm_range(start, end, n)
+    if r is None:
+        return c.r.empty_array
+    return _bulk_items(L.range_(v, r[0], r[1]))
+
+
+@command("lpos")
+def cmd_lpos(c, argv):
+    rank = 1
+    count = -1
+    maxlen = 0
+    i = 3
+    n = len(argv)
+    while i < n:
+        opt = argv[i].upper()
+        if i + 1 >= n:
+            return E.SYNTAX
+        val = parse_int(argv[i + 1])
+        if opt == b"RANK":
+            if val is None:
+                return E.NOT_INT
+            if val == 0:
+                return ERR_RANK
+            if val == -2 ** 63:
+                return error("ERR value is out of range, value must between "
+                             "-9223372036854775807 and 9223372036854775807")
+            rank = val
+        elif opt == b"COUNT":
+            if val is None:
+                return E.NOT_INT
+            if val < 0:
+                return ERR_COUNT_NEG
+            count = val
+        elif opt == b"MAXLEN":
+            if val is None:
+                return E.NOT_INT
+            if val < 0:
+                return ERR_MAXLEN_NEG
+            maxlen = val
+        else:
+            return E.SYNTAX
+        i += 2
+    v, err = _get_list_read(c, argv[1])
+    if v is None:
+        if err:
+            return err
+        return c.r.nil if count == -1 else c.r.empty_array
+    elem = argv[2]
+    its = v.q if v.__class__ is _QL else v.items()
+    total = len(its)
+    limit = count if count > 0 else (1 if count == -1 else total)
+    found = []
+    skip = abs(rank) - 1
+    scanned = 0
+    if rank > 0:
+        idxs = range(total)
+    else:
+        idxs = range(total - 1, -1, -1)
+    for idx in idxs:
+        if maxlen and scanned >= maxlen:
+            break
+        scanned += 1
+        if its[idx] == elem:
+            if skip:
+                skip -= 1
+                continue
+            found.append(idx)
+            if len(found) >= limit:
+                break
+    if count == -1:
+        return integer(found[0]) if found else c.r.nil
+    return b"*%d\r\n" % len(found) + b"".join(integer(x) for x in found)
+
+
+# -- in-place writes -------------------------------------------------------------------
+@command("lset")
+def cmd_lset(c, argv):
+    idx = parse_int(argv[2])
+    if idx is None:
+        return E.NOT_INT
+    db = c.db
+    key = argv[1]
+    v = db.lookup_write(key)
+    if v is None:
+        return E.NO_SUCH_KEY
+    if not _is_list(v):
+        return E.WRONGTYPE
+    n = L.length(v)
+    i = idx + n if idx < 0 else idx
+    if not 0 <= i < n:
+        return E.OUT_OF_RANGE
+    val = argv[3]
+    if v.__class__ is _QL:
+        old = v.q[i]
+        v.q[i] = val
+        v.size += L.esize(val) - L.esize(old)
+        nv = L.maybe_shrink(v)
+    else:
+        its = v.items()
+        es = v.esum()
+        if L.grow_exceeds(es + 7 + len(val), n + 1):
+            its[i] = val
+            nv = L.from_items(its)
+            if nv.__class__ is not _QL:
+                from collections import deque
+                nv = QuickList(deque(its), L.ListPack.esum(nv))
+        else:
+            es += L.esize(val) - L.esize(its[i])
+            its[i] = val
+            nv = L.make_listpack(its, es)
+    _store(db, key, nv)
+    srv = c.server
+    srv.dirty += 1
+    if srv.notify_on:
+        srv.notify(db, "l", "lset", key)
+    return b"+OK\r\n"
+
+
+def _rebuild(v, its, growing_arg=None):
+    """New value for a list whose items changed wholesale (LINSERT/LREM/LTRIM)."""
+    if v.__class__ is _QL:
+        from collections import deque
+        s = 0
+        for x in its:
+            s += L.esize(x)
+        v.q = deque(its)
+        v.size = s
+        return L.maybe_shrink(v)
+    if growing_arg is not None:
+        es = v.esum()
+        if L.grow_exceeds(es + 7 + len(growing_arg), v.length() + 1):
+            from collections import deque
+            s = 0
+            for x in its:
+                s += L.esize(x)
+            return QuickList(deque(its), s)
+    return L.make_listpack(its)
+
+
+@command("linsert")
+def cmd_linsert(c, argv):
+    where = argv[2].upper()
+    if where == b"BEFORE":
+        after = False
+    elif where == b"AFTER":
+        after = True
+    else:
+        return E.SYNTAX
+    db = c.db
+    key = argv[1]
+    v = db.lookup_write(key)
+    if v is None:
+        return CZERO
+    if not _is_list(v):
+        return E.WRONGTYPE
+    pivot = argv[3]
+    if v.__class__ is _QL:
+        q = v.q
+        try:
+            i = q.index(pivot)
+        except ValueError:
+            return integer(-1)
+        q.insert(i + 1 if after else i, argv[4])
+        v.size += L.esize(argv[4])
+        nv = v
+    else:
+        its = v.items()
+        try:
+            i = its.index(pivot)
+        except ValueError:
+            return integer(-1)
+        its.insert(i + 1 if after else i, argv[4])
+        nv = _rebuild(v, its, argv[4])
+    _store(db, key, nv)
+    if db.blocking_keys:
+        B.signal_ready(db, key)
+    srv = c.server
+    srv.dirty += 1
+    if srv.notify_on:
+        srv.notify(db, "l", "linsert", key)
+    return integer(L.length(nv))
+
+
+@command("lrem")
+def cmd_lrem(c, argv):
+    count = parse_int(argv[2])
+    if count is None:
+        return E.NOT_INT
+    db = c.db
+    key = argv[1]
+    v = db.lookup_write(key)
+    if v is None:
+        return CZERO
+    if not _is_list(v):
+        return E.WRONGTYPE
+    elem = argv[3]
+    its = v.items()
+    removed = 0
+    if count >= 0:
+        limit = count or len(its)
+        out = []
+        for x in its:
+            if removed < limit and x == elem:
+                removed += 1
+            else:
+                out.append(x)
+    else:
+        limit = -count
+        out = []
+        for x in reversed(its):
+            if removed < limit and x == elem:
+                removed += 1
+            else:
+                out.append(x)
+        out.reverse()
+    if removed:
+        srv = c.server
+        if out:
+            _store(db, key, _rebuild(v, out))
+        else:
+            db.delete(key)
+        srv.dirty += removed
+        if srv.notify_on:
+            srv.notify(db, "l", "lrem", key)
+            if not out:
+                srv.notify(db, "g", "del", key)
+    return integer(removed)
+
+
+@command("ltrim")
+def cmd_ltrim(c, argv):
+    start = parse_int(argv[2])
+    end = parse_int(argv[3])
+    if start is None or end is None:
+        return E.NOT_INT
+    db = c.db
+    key = argv[1]
+    v = db.lookup_write(key)
+    if v is None:
+        return b"+OK\r\n"
+    if not _is_list(v):
+        return E.WRONGTYPE
+    n = L.length(v)
+    r = _norm_range(start, end, n)
+    srv = c.server
+    if r is None:
+        db.delete(key)
+        removed = n
+        empty = True
+    else:
+        s, e = r
+        removed = n - (e - s + 1)
+        empty = False
+        if v.__class__ is _QL:
+            q = v.q
+            size = v.size
+            for _ in range(n - 1 - e):
+                size -= L.esize(q.pop())
+            for _ in range(s):
+                size -= L.esize(q.popleft())
+            v.size = size
+            _store(db, key, L.maybe_shrink(v))
+        elif removed:
+            _store(db, key, L.make_listpack(v.items()[s:e + 1]))
+    srv.dirty += removed
+    if srv.notify_on:
+        srv.notify(db, "l", "ltrim", key)
+        if empty:
+            srv.notify(db, "g", "del", key)
+    return b"+OK\r\n"
+
+
+# -- moves ----------------------------------------------------------------------------
+def _parse_where(b):
+    u = b.upper()
+    if u == b"LEFT":
+        return True
+    if u == b"RIGHT":
+        return False
+    return None
+
+
+def _lmove_core(c, src, dst, from_left, to_left):
+    """Move one element; returns the reply (nil when src is empty/missing),
+    or an error. Assumes nothing about types: checks them."""
+    db = c.db
+    sv = db.lookup_write(src)
+    if sv is None:
+        return c.r.nil
+    if not _is_list(sv):
+        return E.WRONGTYPE
+    dv = db.lookup_write(dst)
+    if dv is not None and not _is_list(dv):
+        return E.WRONGTYPE
+    nsv, out = _pop(sv, from_left, 1)
+    x = out[0]
+    srv = c.server
+    if nsv is None:
+        db.delete(src)
+    else:
+        _store(db, src, nsv)
+    if src == dst:
+        dv = nsv
+    ndv = _push(dv, out, to_left)
+    if dv is None:
+        db.set(dst, ndv)
+    else:
+        _store(db, dst, ndv)
+    if db.blocking_keys:
+        B.signal_ready(db, dst)
+    srv.dirty += 1
+    if srv.notify_on:
+        srv.notify(db, "l", "lpop" if from_left else "rpop", src)
+        srv.notify(db, "l", "lpush" if to_left else "rpush", dst)
+        if nsv is None and src != dst:
+            srv.notify(db, "g", "del", src)
+    return b"$%d\r\n%s\r\n" % (len(x), x)
+
+
+@command("lmove")
+def cmd_lmove(c, argv):
+    fl = _parse_where(argv[3])
+    tl = _parse_where(argv[4])
+    if fl is None or tl is None:
+        return E.SYNTAX
+    return _lmove_core(c, argv[1], argv[2], fl, tl)
+
+
+@command("rpoplpush")
+def cmd_rpoplpush(c, argv):
+    return _lmove_core(c, argv[1], argv[2], False, True)
+
+
+def _mpop_serve(c, keys, left, count, with_key_reply=True):
+    """LMPOP core: pop from the first non-empty list. Returns reply or None
+    when all keys are empty; WRONGTYPE stops at the first wrong key."""
+    db = c.db
+    for key in keys:
+        v = db.lookup_write(key)
+        if v is None:
+            continue
+        if not _is_list(v):
+            return E.WRONGTYPE
+        nv, out = _pop(v, left, count)
+        _after_pop(c, db, key, nv, left, len(out))
+        return b"*2\r\n$%d\r\n%s\r\n%s" % (len(key), key, _bulk_items(out))
+    return None
+
+
+def _parse_mpop(argv, first):
+    """(keys, left, count) or an error reply; ``first`` is the numkeys index."""
+    nk = parse_int(argv[first])
+    if nk is None or nk <= 0:
+        return ERR_NUMKEYS
+    if first + 1 + nk > len(argv) - 1:
+        return E.SYNTAX
+    keys = argv[first + 1:first + 1 + nk]
+    i = first + 1 + nk
+    left = _parse_where(argv[i])
+    if left is None:
+        return E.SYNTAX
+    i += 1
+    count = 1
+    seen_count = False
+    n = len(argv)
+    while i < n:
+        if argv[i].upper() == b"COUNT" and i + 1 < n and not seen_count:
+            cnt = parse_int(argv[i + 1])
+            if cnt is None or cnt <= 0:
+                return ERR_COUNT_POS
+            count = cnt
+            seen_count = True
+            i += 2
+        else:
+            return E.SYNTAX
+    return keys, left, count
+
+
+@command("lmpop")
+def cmd_lmpop(c, argv):
+    p = _parse_mpop(argv, 1)
+    if p.__class__ is _BYTES:
+        return p
+    keys, left, count = p
+    r = _mpop_serve(c, keys, left, count)
+    return c.r.nil_array if r is None else r
+
+
+# -- blocking -------------------------------------------------------------------------
+def _bpop_serve_fn(keys, left):
+    def serve(c):
+        db = c.db
+        for key in keys:
+            v = db.lookup_write(key)
+            if v is None or not _is_list(v):
+                continue
+            nv, out = _pop(v, left, 1)
+            _after_pop(c, db, key, nv, left, 1)
+            x = out[0]
+            return b"*2\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(key), key, len(x), x)
+        return None
+    return serve
+
+
+def _nil_array(c):
+    return c.r.nil_array
+
+
+def _nil(c):
+    return c.r.nil
+
+
+def _bpop(c, argv, left):
+    deadline = B.parse_timeout(c, argv[-1])
+    if deadline.__class__ is _BYTES:
+        return deadline
+    keys = argv[1:-1]
+    db = c.db
+    serve = _bpop_serve_fn(keys, left)
+    for key in keys:
+        v = db.lookup_write(key)
+        if v is not None:
+            if not _is_list(v):
+                return E.WRONGTYPE
+            return serve(c)
+    if not B.can_block(c):
+        return c.r.nil_array
+    return B.block(c, keys, deadline, serve, _nil_array, b"list")
+
+
+@command("blpop")
+def cmd_blpop(c, argv):
+    return _bpop(c, argv, True)
+
+
+@command("brpop")
+def cmd_brpop(c, argv):
+    return _bpop(c, argv, False)
+
+
+def _blmove_generic(c, src, dst, fl, tl, targ):
+    deadline = B.parse_timeout(c, targ)
+    if deadline.__class__ is _BYTES:
+        return deadline
+    db = c.db
+    v = db.lookup_write(src)
+    if v is not None:
+        return _lmove_core(c, src, dst, fl, tl)
+    if not B.can_block(c):
+        return c.r.nil
+
+    def serve(c):
+        sv = c.db.lookup_write(src)
+        if sv is None or not _is_list(sv):
+            return None
+        return _lmove_core(c, src, dst, fl, tl)
+    return B.block(c, [src], deadline, serve, _nil, b"list")
+
+
+@command("blmove")
+def cmd_blmove(c, argv):
+    fl = _parse_where(argv[3])
+    tl = _parse_where(argv[4])
+    if fl is None or tl is None:
+        return E.SYNTAX
+    return _blmove_generic(c, argv[1], argv[2], fl, tl, argv[5])
+
+
+@command("brpoplpush")
+def cmd_brpoplpush(c, argv):
+    return _blmove_generic(c, argv[1], argv[2], False, True, argv[3])
+
+
+@command("blmpop")
+def cmd_blmpop(c, argv):
+    deadline = B.parse_timeout(c, argv[1])
+    if deadline.__class__ is _BYTES:
+        return deadline
+    p = _parse_mpop(argv, 2)
+    if p.__class__ is _BYTES:
+        return p
+    keys, left, count = p
+    r = _mpop_serve(c, keys, left, count)
+    if r is not None:
+        return r
+    if not B.can_block(c):
+        return c.r.nil_array
+
+    def serve(c):
+        db = c.db
+        for key in keys:
+            v = db.lookup_write(key)
+            if v is not None and _is_list(v):
+                nv, out = _pop(v, left, count)
+                _after_pop(c, db, key, nv, left, len(out))
+                return b"*2\r\n$%d\r\n%s\r\n%s" % (len(key), key, _bulk_items(out))
+        return None
+    return B.block(c, keys, deadline, serve, _nil_array, b"list")

@@ -1,0 +1,380 @@
+"""List values in two encodings, as Redis 7.2 keeps them.
+
+``ListPack`` (OBJECT ENCODING "listpack") is a ``bytes`` subclass: the whole
+list is one immutable packed blob, so a small list costs one Python object.
+Layout::
+
+    [count: u16 LE][esum: u16 LE] entry*
+    entry = [len prefix: 1..3 bytes][element bytes]
+    len prefix: n < 0x80 -> n; n < 0x4000 -> 0x80|n>>8, n&255;
+                else 0xC0|n>>16, n>>8&255, n&255
+
+``esum`` is the sum of the sizes the elements would take in a real Redis
+listpack (integer-looking elements are counted with listpack's integer
+encodings), so ``esum + 7`` is Redis's ``lpBytes`` and the conversion rules
+(list-max-listpack-size) trigger exactly where Redis's do.
+
+``QuickList`` (OBJECT ENCODING "quicklist") holds a ``collections.deque`` of
+``bytes`` (O(1) push/pop at both ends, O(n/64) indexing) and the running
+listpack-size sum of its elements, used to decide the 7.2 conversion back to
+listpack when the list shrinks to half the node limit. Redis converts back
+only when its quicklist has a single node; the deque has no nodes, so the
+"single node" condition is approximated by "the whole list would fit in one
+node of half the limit".
+
+A ListPack is immutable: every mutating helper returns the (possibly new)
+value object and the caller stores it back in ``db.data``.
+
+Module API (used by commands.lists and by blocking/serialization code):
+``length(v)``, ``items(v)`` (a list), ``from_items(items)`` (best encoding),
+``push(v, elems, left)``, ``pop(v, left, count)``, ``index(v, i)``,
+``set_fill(fill)`` / ``set_compress_depth(d)`` (config hooks).
+"""
+from collections import deque
+from itertools import islice as _islice
+
+_SAFETY = 8192
+_LEVELS = (4096, 8192, 16384, 32768, 65536)
+FILL = -2
+COMPRESS_DEPTH = 0
+
+_LENB = [bytes((i,)) for i in range(128)]
+
+
+def set_fill(v):
+    global FILL
+    FILL = v
+
+
+def set_compress_depth(v):
+    global COMPRESS_DEPTH
+    COMPRESS_DEPTH = v
+
+
+def _int_size(b):
+    """listpack size of ``b`` if it is stored as an integer, else 0."""
+    n = len(b)
+    if n == 0 or n > 20:
+        return 0
+    c0 = b[0]
+    if c0 == 48:
+        return 2 if n == 1 else 0
+    if c0 == 45:
+        if n == 1 or b[1] == 48 or not b[1:].isdigit():
+            return 0
+    elif c0 < 49 or c0 > 57 or not b.isdigit():
+        return 0
+    v = int(b)
+    if 0 <= v <= 127:
+        return 2
+    if -4096 <= v <= 4095:
+        return 3
+    if -32768 <= v <= 32767:
+        return 4
+    if -8388608 <= v <= 8388607:
+        return 5
+    if -2147483648 <= v <= 2147483647:
+        return 6
+    if -9223372036854775808 <= v <= 9223372036854775807:
+        return 10
+    return 0
+
+
+def esize(b):
+    """Bytes ``b`` takes as one entry of a Redis listpack."""
+    n = len(b)
+    if n <= 20 and n and b[0] < 58:
+        s = _int_size(b)
+        if s:
+            return s
+    if n < 64:
+        l = n + 1
+    elif n < 4096:
+        l = n + 2
+    else:
+        l = n + 5
+    if l <= 127:
+        return l + 1
+    if l < 16383:
+        return l + 2
+    if l < 2097151:
+        return l + 3
+    if l < 268435455:
+        return l + 4
+    return l + 5
+
+
+def _prefix(n):
+    if n < 0x80:
+        return _LENB[n]
+    if n < 0x4000:
+        return bytes((0x80 | n >> 8, n & 255))
+    return bytes((0xC0 | n >> 16, n >> 8 & 255, n & 255))
+
+
+def grow_exceeds(lpbytes, count):
+    """quicklistNodeExceedsLimit for list-max-listpack-size."""
+    f = FILL
+    if f < 0:
+        return lpbytes > _LEVELS[min(-f - 1, 4)]
+    if lpbytes > _SAFETY:
+        return True
+    return count > (f or 1)
+
+
+def shrink_fits(lpbytes, count):
+    """True if a quicklist of this size may turn back into a listpack (7.2:
+    half of the node limits)."""
+    f = FILL
+    if f < 0:
+        return lpbytes <= _LEVELS[min(-f - 1, 4)] // 2
+    return count <= (f or 1) // 2 and lpbytes <= _SAFETY
+
+
+class ListPack(bytes):
+    __slots__ = ()
+    TYPE = b"list"
+    encoding = b"listpack"
+
+    def length(self):
+        return self[0] | self[1] << 8
+
+    def esum(self):
+        return self[2] | self[3] << 8
+
+    def items(self):
+        out = []
+        ap = out.append
+        i = 4
+        n = len(self)
+        while i < n:
+            l = self[i]
+            if l < 0x80:
+                i += 1
+            elif l < 0xC0:
+                l = (l & 0x3F) << 8 | self[i + 1]
+                i += 2
+            else:
+                l = (l & 0x3F) << 16 | self[i + 1] << 8 | self[i + 2]
+                i += 3
+            ap(self[i:i + l])
+            i += l
+        return out
+
+    def first_entry_end(self):
+        """(element, offset after it) of the first entry."""
+        i = 4
+        l = self[i]
+        if l < 0x80:
+            i += 1
+        elif l < 0xC0:
+            l = (l & 0x3F) << 8 | self[i + 1]
+            i += 2
+        else:
+            l = (l & 0x3F) << 16 | self[i + 1] << 8 | self[i + 2]
+            i += 3
+        return self[i:i + l], i + l
+
+    def memory_usage(self):
+        return self.__sizeof__()
+
+
+def _header(count, es):
+    return bytes((count & 255, count >> 8, es & 255, es >> 8))
+
+
+def make_listpack(items, es=None):
+    if es is None:
+        es = 0
+        for x in items:
+            es += esize(x)
+    parts = [_header(len(items), es)]
+    ap = parts.append
+    for x in items:
+        n = len(x)
+        ap(_LENB[n] if n < 0x80 else _prefix(n))
+        ap(x)
+    return ListPack(b"".join(parts))
+
+
+class QuickList:
+    __slots__ = ("q", "size")
+    TYPE = b"list"
+    encoding = b"quicklist"
+
+    def __init__(self, q, size):
+        self.q = q
+        self.size = size
+
+    def length(self):
+        return len(self.q)
+
+    def items(self):
+        return list(self.q)
+
+    def memory_usage(self):
+        n = 64 + 624 + len(self.q) * 8
+        for x in self.q:
+            n += 33 + len(x)
+        return n
+
+
+def length(v):
+    if v.__class__ is QuickList:
+        return len(v.q)
+    return v[0] | v[1] << 8
+
+
+def items(v):
+    return v.items()
+
+
+def from_items(items):
+    """A list value in the encoding Redis gives a list built at once
+    (growing rules: listpack unless it exceeds the node limit)."""
+    es = 0
+    for x in items:
+        es += esize(x)
+    if grow_exceeds(es + 7, len(items)):
+        return QuickList(deque(items), es)
+    return make_listpack(items, es)
+
+
+def maybe_shrink(v):
+    """After removing elements: a quicklist small enough becomes a listpack."""
+    if v.__class__ is QuickList and shrink_fits(v.size + 7, len(v.q)):
+        return make_listpack(list(v.q), v.size)
+    return v
+
+
+def push(v, elems, left, start=0):
+    """Push ``elems[start:]`` (in order) to the head (left) or tail; returns
+    the new value. ``v`` may be None (creates a list)."""
+    if v is None:
+        v = _EMPTY
+    if v.__class__ is QuickList:
+        q = v.q
+        s = v.size
+        if left:
+            for i in range(start, len(elems)):
+                x = elems[i]
+                q.appendleft(x)
+                s += esize(x)
+        else:
+            for i in range(start, len(elems)):
+                x = elems[i]
+                q.append(x)
+                s += esize(x)
+        v.size = s
+        return v
+    count = v[0] | v[1] << 8
+    es = v[2] | v[3] << 8
+    add_bytes = 0
+    for i in range(start, len(elems)):
+        add_bytes += len(elems[i])
+    nadd = len(elems) - start
+    if grow_exceeds(es + 7 + add_bytes, count + nadd):
+        q = deque(v.items())
+        ql = QuickList(q, es)
+        return push(ql, elems, left, start)
+    parts = []
+    ap = parts.append
+    for i in range(start, len(elems)):
+        x = elems[i]
+        n = len(x)
+        es += esize(x)
+        ap(_LENB[n] if n < 0x80 else _prefix(n))
+        ap(x)
+    count += nadd
+    if left:
+        if nadd > 1:
+            # each element goes to the head in turn: the last ends up first
+            pairs = [parts[i] + parts[i + 1] for i in range(0, len(parts), 2)]
+            pairs.reverse()
+            body = b"".join(pairs)
+        else:
+            body = b"".join(parts)
+        return ListPack(_header(count, es) + body + v[4:])
+    return ListPack(_header(count, es) + v[4:] + b"".join(parts))
+
+
+def pop(v, left, count):
+    """Remove up to ``count`` elements from one end. Returns (new value or
+    None when emptied, list of popped elements in pop order)."""
+    if v.__class__ is QuickList:
+        q = v.q
+        n = len(q)
+        if count >= n:
+            out = list(q)
+            if not left:
+                out.reverse()
+            return None, out
+        s = v.size
+        if count == 1:
+            x = q.popleft() if left else q.pop()
+            v.size = s - esize(x)
+            return maybe_shrink(v), [x]
+        f = q.popleft if left else q.pop
+        out = [f() for _ in range(count)]
+        for x in out:
+            s -= esize(x)
+        v.size = s
+        return maybe_shrink(v), out
+    n = v[0] | v[1] << 8
+    if count >= n:
+        out = v.items()
+        if not left:
+            out.reverse()
+        return None, out
+    if left and count == 1:
+        x, end = v.first_entry_end()
+        es = (v[2] | v[3] << 8) - esize(x)
+        return ListPack(_header(n - 1, es) + v[end:]), [x]
+    its = v.items()
+    if left:
+        out = its[:count]
+        rest = its[count:]
+    else:
+        out = its[n - count:]
+        out.reverse()
+        rest = its[:n - count]
+    es = v[2] | v[3] << 8
+    for x in out:
+        es -= esize(x)
+    return make_listpack(rest, es), out
+
+
+def index(v, i):
+    """Element at index ``i`` (negative from the tail) or None."""
+    if v.__class__ is QuickList:
+        q = v.q
+        n = len(q)
+        if i < 0:
+            i += n
+        if 0 <= i < n:
+            return q[i]
+        return None
+    n = v[0] | v[1] << 8
+    if i < 0:
+        i += n
+    if 0 <= i < n:
+        return v.items()[i]
+    return None
+
+
+def range_(v, start, stop):
+    """Elements start..stop inclusive (already-normalised, 0 <= start <= stop < len)."""
+    if v.__class__ is QuickList:
+        q = v.q
+        n = len(q)
+        if stop - start + 1 == n:
+            return list(q)
+        if start > n - 1 - stop:
+            out = list(_islice(reversed(q), n - 1 - stop, n - start))
+            out.reverse()
+            return out
+        return list(_islice(q, start, stop + 1))
+    return v.items()[start:stop + 1]
+
+
+_EMPTY = ListPack(b"\x00\x00\x00\x00")
