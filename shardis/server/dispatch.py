@@ -98,9 +98,14 @@ class Dispatcher:
             c.multi_queue.append((cmd, argv))
             return QUEUED
         if c.channels_count() and c.resp == 2 and not cmd.pubsub_ok:
+            name = cmd.fullname
+            if cmd.subcommands is not None and n > 1:
+                sub = cmd.subcommands.get(argv[1].decode("utf-8", "replace").lower())
+                if sub is not None:
+                    name = sub.fullname
             cmd.rejected_calls += 1
             srv.count_error_name("ERR")
-            return error(f"ERR Can't execute '{cmd.fullname}': only (P|S)SUBSCRIBE / "
+            return error(f"ERR Can't execute '{name}': only (P|S)SUBSCRIBE / "
                          "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
         if srv.maxmemory:
             err = srv.check_oom(c, cmd)
