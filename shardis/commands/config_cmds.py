@@ -1,16 +1,38 @@
-"""CONFIG GET / SET / RESETSTAT / REWRITE."""
+"""CONFIG GET / SET / RESETSTAT / REWRITE / HELP."""
+import os
+
 from shardis.commands import command
 from shardis.config import ConfigError
 from shardis.protocol.resp import OK, error
 
+_HELP = (
+    "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "GET <pattern>",
+    "    Return parameters matching the glob-like <pattern> and their values.",
+    "SET <directive> <value>",
+    "    Set the configuration <directive> to <value>.",
+    "RESETSTAT",
+    "    Reset statistics reported by the INFO command.",
+    "REWRITE",
+    "    Rewrite the configuration file.",
+    "HELP",
+    "    Prints this help.",
+)
+_HELP_REPLY = (b"*%d\r\n" % len(_HELP)) + b"".join(b"+" + s.encode() + b"\r\n" for s in _HELP)
+_SYNTAX = error("ERR syntax error")
+
+
+def _dec(b):
+    return b.decode("utf-8", "surrogateescape")
+
 
 @command("config|get")
 def cmd_config_get(c, argv):
-    pats = [a.decode("utf-8", "replace") for a in argv[2:]]
-    items = c.server.config.get_matching(pats)
+    items = c.server.config.get_matching([_dec(a) for a in argv[2:]])
     out = [c.r.map_header(len(items))]
     for k, v in items:
-        kb, vb = k.encode(), v.encode()
+        kb = k.encode("utf-8", "surrogateescape")
+        vb = v.encode("utf-8", "surrogateescape")
         out.append(b"$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(kb), kb, len(vb), vb))
     return b"".join(out)
 
@@ -18,11 +40,10 @@ def cmd_config_get(c, argv):
 @command("config|set")
 def cmd_config_set(c, argv):
     if len(argv) % 2:
-        return error("ERR wrong number of arguments for 'config|set' command")
-    pairs = [(argv[i].decode("utf-8", "replace"), argv[i + 1].decode("utf-8", "replace"))
-             for i in range(2, len(argv), 2)]
+        return _SYNTAX
+    pairs = [(_dec(argv[i]), _dec(argv[i + 1])) for i in range(2, len(argv), 2)]
     try:
-        c.server.config.set_many(pairs)
+        c.server.config.set_many(pairs, c)
     except ConfigError as e:
         return error("ERR " + str(e))
     return OK
@@ -31,15 +52,67 @@ def cmd_config_set(c, argv):
 @command("config|resetstat")
 def cmd_config_resetstat(c, argv):
     c.server.reset_stats()
+    for fn in c.server.extensions.get("resetstat", ()):
+        fn()
     return OK
 
 
 @command("config|rewrite")
 def cmd_config_rewrite(c, argv):
+    srv = c.server
     try:
-        c.server.config.rewrite()
+        srv.config.rewrite()
     except ConfigError as e:
         return error("ERR " + str(e))
     except OSError as e:
+        srv.log("warning", f"CONFIG REWRITE failed: {e.strerror}")
         return error(f"ERR Rewriting config file: {e.strerror}")
+    srv.log("notice", "CONFIG REWRITE executed with success.")
     return OK
+
+
+@command("config|help")
+def cmd_config_help(c, argv):
+    return _HELP_REPLY
+
+
+def _protected_ok(c):
+    """enable-protected-configs: yes, or local for loopback/unix clients."""
+    if c is None:
+        return True
+    mode = c.server.config["enable-protected-configs"]
+    if mode == "yes":
+        return True
+    if mode == "local":
+        if c.unix:
+            return True
+        host = c.addr.rsplit(":", 1)[0]
+        return host.startswith("127.") or host in ("::1", "localhost")
+    return False
+
+
+def _chdir(path):
+    try:
+        os.chdir(path)
+    except OSError as e:
+        raise ConfigError(e.strerror) from None
+
+
+def _default_user_line(cfg):
+    import hashlib
+    pw = cfg["requirepass"]
+    if pw:
+        h = hashlib.sha256(pw.encode("utf-8", "surrogateescape")).hexdigest()
+        return [("user", [f"user default on #{h} ~* &* +@all"])]
+    return [("user", ["user default on nopass ~* &* +@all"])]
+
+
+def setup(server):
+    cfg = server.config
+    cfg.protected_ok = _protected_ok
+    cfg.on_change("dir", _chdir)
+    # ACL users: an ACL subsystem may register server.extensions["acl_rewrite"]
+    # (a callable returning [(option, [lines])]); until then the default user
+    # is described from requirepass, as Redis writes it.
+    cfg.rewrite_extra.append(
+        lambda: (server.extensions.get("acl_rewrite") or (lambda: _default_user_line(cfg)))())
