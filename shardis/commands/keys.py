@@ -1,15 +1,71 @@
-"""Generic key commands: DEL, EXISTS, FLUSHDB/FLUSHALL, DBSIZE, ..."""
+"""Generic key commands: DEL, UNLINK, EXISTS, TYPE, RENAME(NX), COPY, MOVE, SWAPDB,
+FLUSHDB/FLUSHALL, DBSIZE, KEYS, SCAN, RANDOMKEY, TOUCH, the EXPIRE family,
+TTL/PTTL/EXPIRETIME/PEXPIRETIME, PERSIST.
+
+Active expiry (keyspace.expiry) is installed by ``setup``.
+"""
+import random
+
 from shardis.commands import command
-from shardis.protocol.resp import OK, integer, error
+from shardis.commands import errors as E
+from shardis.commands.util import parse_int, LLONG_MAX, LLONG_MIN
+from shardis.keyspace import expiry
+from shardis.keyspace.scan import HashIndex, parse_cursor, compile_glob
+from shardis.protocol.resp import OK, integer, error, bulk, CZERO, CONE, CNEG1, CNEG2
+
+_BYTES = bytes
+_BYTEARRAY = bytearray
+
+NO_SUCH_KEY = error("ERR no such key")
+SAME_OBJECT = error("ERR source and destination objects are the same")
+DB_RANGE = error("ERR DB index is out of range")
+INVALID_CURSOR = error("ERR invalid cursor")
+INT_RANGE = error("ERR value is out of range, value must between -2147483648 and 2147483647")
 
 
-@command("del")
-def cmd_del(c, argv):
+def setup(server):
+    expiry.setup(server)
+
+
+def type_name(v):
+    """Redis's type name of a stored value (bytes)."""
+    cls = v.__class__
+    if cls is _BYTES or cls is _BYTEARRAY:
+        return b"string"
+    return v.TYPE
+
+
+def _ready(db, key):
+    """Wake clients blocked on ``key`` (a value appeared there)."""
+    bk = db.blocking_keys
+    if bk and key in bk:
+        db.ctx.ready_keys.append((db, key))
+
+
+def _dup(v):
+    cls = v.__class__
+    if cls is _BYTES:
+        return v
+    if cls is _BYTEARRAY:
+        return _BYTEARRAY(v)
+    cp = getattr(v, "copy", None)
+    if cp is not None:
+        return cp()
+    if isinstance(v, _BYTES):
+        return v                 # an immutable packed encoding: share it
+    import copy
+    return copy.deepcopy(v)
+
+
+# -- DEL / UNLINK / EXISTS / TOUCH / TYPE -------------------------------------------
+
+def _del_generic(c, argv):
     db = c.db
     srv = c.server
     n = 0
     for key in argv[1:]:
-        if db.delete(key):
+        # an expired key is first expired (its 'expired' event), then not counted
+        if db.lookup_write(key) is not None and db.delete(key):
             n += 1
             srv.dirty += 1
             if srv.notify_on:
@@ -17,20 +73,39 @@ def cmd_del(c, argv):
     return integer(n)
 
 
+command("del")(_del_generic)
+command("unlink")(_del_generic)
+
+
 @command("exists")
 def cmd_exists(c, argv):
     db = c.db
     n = 0
     for key in argv[1:]:
-        if db.lookup_write(key) is not None:
+        if db.lookup_read(key) is not None:
             n += 1
     return integer(n)
+
+
+@command("touch")
+def cmd_touch(c, argv):
+    return cmd_exists(c, argv)
+
+
+@command("type")
+def cmd_type(c, argv):
+    v = c.db.lookup_read(argv[1])
+    if v is None:
+        return b"+none\r\n"
+    return b"+%s\r\n" % type_name(v)
 
 
 @command("dbsize")
 def cmd_dbsize(c, argv):
     return integer(len(c.db.data))
 
+
+# -- FLUSHDB / FLUSHALL / SWAPDB -------------------------------------------------------
 
 def _flush_arg(argv):
     if len(argv) == 1:
@@ -43,7 +118,7 @@ def _flush_arg(argv):
 @command("flushdb")
 def cmd_flushdb(c, argv):
     if not _flush_arg(argv):
-        return error("ERR syntax error")
+        return E.SYNTAX
     c.server.flush_db(c.db)
     return OK
 
@@ -51,7 +126,423 @@ def cmd_flushdb(c, argv):
 @command("flushall")
 def cmd_flushall(c, argv):
     if not _flush_arg(argv):
-        return error("ERR syntax error")
+        return E.SYNTAX
     for db in c.server.dbs:
         c.server.flush_db(db)
     return OK
+
+
+def _db_index(c, b, msg=None):
+    v = parse_int(b)
+    if v is None:
+        return error("ERR " + msg) if msg else E.NOT_INT
+    if v < -2 ** 31 or v >= 2 ** 31:
+        return error("ERR " + msg) if msg else INT_RANGE
+    return v
+
+
+def _touch_all_watched(srv, a, b):
+    """SWAPDB: WATCHed keys of ``a`` that exist in ``a`` or ``b`` are touched."""
+    for key in list(a.watched):
+        if key in a.data or key in b.data:
+            srv.touch_watched(a, key)
+
+
+@command("swapdb")
+def cmd_swapdb(c, argv):
+    srv = c.server
+    if srv.config["cluster-enabled"]:
+        return error("ERR SWAPDB is not allowed in cluster mode")
+    i1 = _db_index(c, argv[1], "invalid first DB index")
+    if i1.__class__ is bytes:
+        return i1
+    i2 = _db_index(c, argv[2], "invalid second DB index")
+    if i2.__class__ is bytes:
+        return i2
+    dbs = srv.dbs
+    if i1 < 0 or i1 >= len(dbs) or i2 < 0 or i2 >= len(dbs):
+        return DB_RANGE
+    if i1 != i2:
+        a, b = dbs[i1], dbs[i2]
+        if a.watched:
+            _touch_all_watched(srv, a, b)
+        if b.watched:
+            _touch_all_watched(srv, b, a)
+        for attr in ("data", "expires", "expiry_state", "scan_index", "avg_ttl"):
+            va, vb = getattr(a, attr), getattr(b, attr)
+            setattr(a, attr, vb)
+            setattr(b, attr, va)
+        for db in (a, b):
+            if db.blocking_keys:
+                for key in list(db.blocking_keys):
+                    if key in db.data:
+                        _ready(db, key)
+    srv.dirty += 1
+    return OK
+
+
+# -- RENAME / RENAMENX / MOVE / COPY --------------------------------------------------
+
+def _rename(c, argv, nx):
+    db = c.db
+    src, dst = argv[1], argv[2]
+    v = db.lookup_write(src)
+    if v is None:
+        return NO_SUCH_KEY
+    if src == dst:
+        return CZERO if nx else OK
+    when = db.expires.get(src)
+    if db.lookup_write(dst) is not None:
+        if nx:
+            return CZERO
+        db.delete(dst)
+    db.set(dst, v)
+    if when is not None:
+        db.set_expire(dst, when)
+    db.delete(src)
+    _ready(db, dst)
+    srv = c.server
+    if srv.notify_on:
+        srv.notify(db, "g", "rename_from", src)
+        srv.notify(db, "g", "rename_to", dst)
+    srv.dirty += 1
+    return CONE if nx else OK
+
+
+@command("rename")
+def cmd_rename(c, argv):
+    return _rename(c, argv, False)
+
+
+@command("renamenx")
+def cmd_renamenx(c, argv):
+    return _rename(c, argv, True)
+
+
+@command("move")
+def cmd_move(c, argv):
+    srv = c.server
+    if srv.config["cluster-enabled"]:
+        return error("ERR MOVE is not allowed in cluster mode")
+    src = c.db
+    idx = _db_index(c, argv[2])
+    if idx.__class__ is bytes:
+        return idx
+    if idx < 0 or idx >= len(srv.dbs):
+        return DB_RANGE
+    dst = srv.dbs[idx]
+    if dst is src:
+        return SAME_OBJECT
+    key = argv[1]
+    v = src.lookup_write(key)
+    if v is None:
+        return CZERO
+    when = src.expires.get(key)
+    if dst.lookup_write(key) is not None:
+        return CZERO
+    dst.set(key, v)
+    if when is not None:
+        dst.set_expire(key, when)
+    src.delete(key)
+    _ready(dst, key)
+    if srv.notify_on:
+        srv.notify(src, "g", "move_from", key)
+        srv.notify(dst, "g", "move_to", key)
+    srv.dirty += 1
+    return CONE
+
+
+@command("copy")
+def cmd_copy(c, argv):
+    srv = c.server
+    src = dst = c.db
+    replace = False
+    i = 3
+    n = len(argv)
+    while i < n:
+        opt = argv[i].upper()
+        if opt == b"REPLACE":
+            replace = True
+        elif opt == b"DB" and i + 1 < n:
+            idx = parse_int(argv[i + 1])
+            if idx is None:
+                return E.NOT_INT
+            if idx < 0 or idx >= len(srv.dbs) or idx >= 2 ** 31:
+                return DB_RANGE
+            dst = srv.dbs[idx]
+            i += 1
+        else:
+            return E.SYNTAX
+        i += 1
+    if srv.config["cluster-enabled"] and (src.id != 0 or dst.id != 0):
+        return error("ERR Copying to another database is not allowed in cluster mode")
+    key, newkey = argv[1], argv[2]
+    if src is dst and key == newkey:
+        return SAME_OBJECT
+    v = src.lookup_read(key)
+    if v is None:
+        return CZERO
+    when = src.expires.get(key)
+    if dst.lookup_write(newkey) is not None:
+        if not replace:
+            return CZERO
+        dst.delete(newkey)
+    dst.set(newkey, _dup(v))
+    if when is not None:
+        dst.set_expire(newkey, when)
+    dst.signal(newkey)
+    _ready(dst, newkey)
+    if srv.notify_on:
+        srv.notify(dst, "g", "copy_to", newkey)
+    srv.dirty += 1
+    return CONE
+
+
+# -- KEYS / SCAN / RANDOMKEY ------------------------------------------------------------
+
+def _index(db):
+    """The database's SCAN index, created on first use and brought up to date."""
+    idx = db.scan_index
+    if idx is None:
+        idx = db.scan_index = HashIndex(db.data)
+    else:
+        idx.sync(db.data)
+    return idx
+
+
+@command("keys")
+def cmd_keys(c, argv):
+    db = c.db
+    pat = argv[1]
+    expires = db.expires
+    now = c.server.now_ms
+    if pat == b"*":
+        if expires:
+            keys = [k for k in db.data if not (k in expires and expires[k] <= now)]
+        else:
+            keys = list(db.data)
+    else:
+        m = compile_glob(pat)
+        keys = [k for k in db.data if m(k) and not (k in expires and expires[k] <= now)]
+    out = [b"*%d\r\n" % len(keys)]
+    for k in keys:
+        out.append(b"$%d\r\n%s\r\n" % (len(k), k))
+    return b"".join(out)
+
+
+def parse_scan_options(argv, start, allow_type):
+    """Parse [MATCH p] [COUNT n] [TYPE t] from argv[start:]. Returns
+    (match predicate or None, count, type or None) or an error reply."""
+    count = 10
+    match = None
+    typ = None
+    n = len(argv)
+    i = start
+    while i < n:
+        left = n - i
+        opt = argv[i].lower()
+        if opt == b"count" and left >= 2:
+            v = parse_int(argv[i + 1])
+            if v is None:
+                return E.NOT_INT
+            if v < 1:
+                return E.SYNTAX
+            count = v
+        elif opt == b"match" and left >= 2:
+            p = argv[i + 1]
+            match = None if p == b"*" else compile_glob(p)
+        elif allow_type and opt == b"type" and left >= 2:
+            typ = argv[i + 1].lower()
+        else:
+            return E.SYNTAX
+        i += 2
+    return match, count, typ
+
+
+@command("scan")
+def cmd_scan(c, argv):
+    cursor = parse_cursor(argv[1])
+    if cursor is None:
+        return INVALID_CURSOR
+    opts = parse_scan_options(argv, 2, True)
+    if opts.__class__ is bytes:
+        return opts
+    match, count, typ = opts
+    db = c.db
+    idx = _index(db)
+    found = []
+    nxt = idx.scan(cursor, count, found)
+    data = db.data
+    expires = db.expires
+    now = c.server.now_ms
+    out = []
+    for k in found:
+        if match is not None and not match(k):
+            continue
+        v = data.get(k)
+        if v is None:
+            continue
+        if typ is not None and type_name(v) != typ:
+            continue
+        if expires and k in expires and expires[k] <= now:
+            db.lookup_write(k)      # expires it, as Redis's SCAN does
+            if k not in data:
+                continue
+        out.append(b"$%d\r\n%s\r\n" % (len(k), k))
+    cur = b"%d" % nxt
+    return b"*2\r\n$%d\r\n%s\r\n*%d\r\n" % (len(cur), cur, len(out)) + b"".join(out)
+
+
+@command("randomkey")
+def cmd_randomkey(c, argv):
+    db = c.db
+    if not db.data:
+        return c.r.nil
+    idx = _index(db)
+    rng = random.randrange
+    tries = 0
+    while db.data:
+        key = idx.random_key(rng)
+        if key is None:
+            break
+        tries += 1
+        when = db.expires.get(key)
+        if when is not None and when <= c.server.now_ms:
+            if len(db.expires) == len(db.data) and tries >= 100:
+                return bulk(key)         # every key is volatile (replica): give up looking
+            if db.expire_now(key):
+                continue
+        return bulk(key)
+    return c.r.nil
+
+
+# -- EXPIRE family ---------------------------------------------------------------------
+
+_EXP_NX, _EXP_XX, _EXP_GT, _EXP_LT = 1, 2, 4, 8
+_EXP_FLAGS = {b"NX": _EXP_NX, b"XX": _EXP_XX, b"GT": _EXP_GT, b"LT": _EXP_LT}
+_INVALID_EXPIRE = {name: error(E.INVALID_EXPIRE.format(name))
+                   for name in ("expire", "pexpire", "expireat", "pexpireat")}
+
+
+def _expire_generic(c, argv, name, ms, absolute):
+    flags = 0
+    for opt in argv[3:]:
+        f = _EXP_FLAGS.get(opt.upper())
+        if f is None:
+            return error("ERR Unsupported option " + opt.decode("utf-8", "replace"))
+        flags |= f
+    if flags & _EXP_NX and flags & (_EXP_XX | _EXP_GT | _EXP_LT):
+        return error("ERR NX and XX, GT or LT options at the same time are not compatible")
+    if flags & _EXP_GT and flags & _EXP_LT:
+        return error("ERR GT and LT options at the same time are not compatible")
+    when = parse_int(argv[2])
+    if when is None:
+        return E.NOT_INT
+    if not ms:
+        if when > LLONG_MAX // 1000 or when < -(LLONG_MAX // 1000):
+            return _INVALID_EXPIRE[name]
+        when *= 1000
+    srv = c.server
+    base = 0 if absolute else srv.now_ms
+    if when > LLONG_MAX - base:
+        return _INVALID_EXPIRE[name]
+    when += base
+    db = c.db
+    key = argv[1]
+    if db.lookup_write(key) is None:
+        return CZERO
+    if flags:
+        cur = db.expires.get(key)
+        if flags & _EXP_NX and cur is not None:
+            return CZERO
+        if flags & _EXP_XX and cur is None:
+            return CZERO
+        if flags & _EXP_GT and (cur is None or when <= cur):
+            return CZERO
+        if flags & _EXP_LT and cur is not None and when >= cur:
+            return CZERO
+    if when <= srv.now_ms and srv.expire_keys_allowed:
+        db.delete(key)
+        srv.dirty += 1
+        srv.propagate_expire(db, key)
+        if srv.notify_on:
+            srv.notify(db, "g", "del", key)
+        return CONE
+    db.set_expire(key, when)
+    db.signal(key)
+    if srv.notify_on:
+        srv.notify(db, "g", "expire", key)
+    srv.dirty += 1
+    return CONE
+
+
+@command("expire")
+def cmd_expire(c, argv):
+    return _expire_generic(c, argv, "expire", False, False)
+
+
+@command("pexpire")
+def cmd_pexpire(c, argv):
+    return _expire_generic(c, argv, "pexpire", True, False)
+
+
+@command("expireat")
+def cmd_expireat(c, argv):
+    return _expire_generic(c, argv, "expireat", False, True)
+
+
+@command("pexpireat")
+def cmd_pexpireat(c, argv):
+    return _expire_generic(c, argv, "pexpireat", True, True)
+
+
+def _ttl_generic(c, argv, ms, absolute):
+    db = c.db
+    key = argv[1]
+    if db.lookup_read(key) is None:
+        return CNEG2
+    when = db.expires.get(key)
+    if when is None:
+        return CNEG1
+    if absolute:
+        return integer(when if ms else when // 1000)
+    ttl = when - c.server.now_ms
+    if ttl < 0:
+        ttl = 0
+    return integer(ttl if ms else (ttl + 500) // 1000)
+
+
+@command("ttl")
+def cmd_ttl(c, argv):
+    return _ttl_generic(c, argv, False, False)
+
+
+@command("pttl")
+def cmd_pttl(c, argv):
+    return _ttl_generic(c, argv, True, False)
+
+
+@command("expiretime")
+def cmd_expiretime(c, argv):
+    return _ttl_generic(c, argv, False, True)
+
+
+@command("pexpiretime")
+def cmd_pexpiretime(c, argv):
+    return _ttl_generic(c, argv, True, True)
+
+
+@command("persist")
+def cmd_persist(c, argv):
+    db = c.db
+    key = argv[1]
+    if db.lookup_write(key) is None:
+        return CZERO
+    if not db.persist(key):
+        return CZERO
+    db.signal(key)
+    srv = c.server
+    if srv.notify_on:
+        srv.notify(db, "g", "persist", key)
+    srv.dirty += 1
+    return CONE

@@ -1,0 +1,165 @@
+"""Active expiry: reclaim keys whose deadline passed and that nobody touches.
+
+Structure: a hierarchical timing wheel per database (``db.expiry_state``).
+Redis samples random keys of its expires table; a Python dict has no random
+access, so instead every deadline set through ``Database.set_expire`` drops
+the key into a bucket keyed by its deadline:
+
+    level 0: 128 ms slots for deadlines less than ~8 s away,
+    level 1: ~8 s slots up to ~9 min, level 2: ~9 min slots up to ~9 h,
+    level 3: ~9 h slots up to ~25 days, then ~25-day and ~3-year slots.
+
+A bucket is a plain list of keys (8 bytes a key plus over-allocation); a
+min-heap orders the buckets (not the keys) by the end of their time range,
+so far-away and near deadlines both cost one list slot per key and the
+number of buckets stays small (at most ~64 per level in use).
+
+Entries are validated lazily: when a bucket's range has fully passed, each
+key is checked against ``db.expires``: gone or persisted keys are dropped
+(stale), keys whose deadline passed are expired with ``db.expire_now`` (the
+'expired' event, propagation, stat_expiredkeys), and keys whose deadline was
+moved later are re-filed (into a finer level, since time advanced). A new
+deadline is only filed when the key had no deadline or the new one is
+earlier: a later deadline is found when the old entry matures.
+
+Per cron tick the cycle is time-boxed (1 ms, checked every 32 keys) and bounded
+by a key budget. Like Redis's slow cycle it adapts: when a tick stops on its
+time box while most of what it examined was really expired (a backlog), the
+next tick's box doubles, up to 25% of the CPU (250 ms a second whatever hz);
+it returns to 1 ms once the backlog is gone. ``stat_expired_stale_perc`` is
+Redis's running estimate of the share of expired keys among those examined;
+``stat_expired_time_cap_reached_count`` counts ticks stopped by the box.
+"""
+import heapq
+import time
+
+_SHIFTS = (7, 13, 19, 25, 31, 37)
+_SPAN = 64
+_BASE_BOX = 0.001
+_perf = time.perf_counter
+
+
+class ExpiryWheel:
+    __slots__ = ("buckets", "heap", "entries")
+
+    def __init__(self):
+        self.buckets = {}     # bucket id -> list of keys
+        self.heap = []        # (end ms, bucket id)
+        self.entries = 0
+
+    def clear(self):
+        self.buckets = {}
+        self.heap = []
+        self.entries = 0
+
+    def schedule(self, key, when, old, now):
+        """Called by Database.set_expire before it stores ``when``."""
+        if old is not None and old <= when:
+            return
+        self.file(key, when, now)
+
+    def file(self, key, when, now):
+        lvl = 0
+        for s in _SHIFTS:
+            if (when >> s) - (now >> s) < _SPAN:
+                break
+            lvl += 1
+        else:
+            lvl = len(_SHIFTS) - 1
+            s = _SHIFTS[-1]
+        slot = when >> s
+        bid = (slot << 3) | lvl
+        b = self.buckets.get(bid)
+        if b is None:
+            self.buckets[bid] = [key]
+            heapq.heappush(self.heap, ((slot + 1) << s, bid))
+        else:
+            b.append(key)
+        self.entries += 1
+
+    def due(self, now):
+        """Entries in buckets whose whole range has passed."""
+        n = 0
+        for end, bid in self.heap:
+            if end <= now + 1:
+                n += len(self.buckets[bid])
+        return n
+
+
+def attach(db):
+    if db.expiry_state is None:
+        db.expiry_state = ExpiryWheel()
+        for k, when in db.expires.items():
+            db.expiry_state.file(k, when, db.ctx.now_ms)
+
+
+def set_active(server, on):
+    """DEBUG SET-ACTIVE-EXPIRE."""
+    server.active_expire_enabled = bool(on)
+
+
+def setup(server):
+    server.active_expire_enabled = True
+    server.expire_box = _BASE_BOX
+    for db in server.dbs:
+        attach(db)
+    server.cron_handlers.append(active_expire_cycle)
+
+
+def active_expire_cycle(server, key_budget=200000):
+    """One cron tick of active expiry over all databases."""
+    if not server.active_expire_enabled or not server.expire_keys_allowed:
+        return
+    now = server.now_ms
+    t0 = _perf()
+    box = server.expire_box
+    deadline = t0 + box
+    examined = expired = 0
+    capped = False
+    for db in server.dbs:
+        st = db.expiry_state
+        if st is None:
+            attach(db)
+            st = db.expiry_state
+        heap = st.heap
+        if not heap or heap[0][0] > now + 1:
+            continue
+        buckets = st.buckets
+        expires = db.expires
+        while heap and heap[0][0] <= now + 1:
+            bid = heap[0][1]
+            keys = buckets[bid]
+            while keys:
+                key = keys.pop()
+                st.entries -= 1
+                examined += 1
+                d = expires.get(key)
+                if d is not None:
+                    if d <= now:
+                        if db.expire_now(key):
+                            expired += 1
+                        # a replica keeps it: nothing more to do here
+                    else:
+                        st.file(key, d, now)
+                if examined & 31 == 0:
+                    if examined >= key_budget or _perf() > deadline:
+                        capped = True
+                        break
+            if capped:
+                break
+            del buckets[bid]
+            heapq.heappop(heap)
+        if capped:
+            break
+    elapsed = _perf() - t0
+    server.stat_expire_cycle_time_used += int(elapsed * 1000000)
+    if examined:
+        server.stat_expired_stale_perc = (expired / examined) * 0.05 + \
+            server.stat_expired_stale_perc * 0.95
+    if capped:
+        server.stat_expired_time_cap_reached_count += 1
+        if expired * 10 > examined:
+            hz = max(server.hz, 1)
+            server.expire_box = min(box * 2, 0.25 / hz)
+    else:
+        server.expire_box = _BASE_BOX

@@ -1,0 +1,337 @@
+"""SCAN support: a hash-ordered cursor index, Redis's glob matcher, cursor parsing.
+
+Design
+------
+Redis walks its hash table with a reverse-binary cursor so that a full
+iteration returns every key that was present for the whole iteration, even if
+the table is resized in between. A Python dict cannot be walked by position
+across mutations, so the cursor here is *not* a position in a container but a
+point in the space of 64-bit key hashes:
+
+    cursor c  ==  "every key whose hash h(key) < c has been returned".
+
+``h(key)`` is Python's own hash of the bytes (cached inside the bytes object,
+stable for the life of the process) taken as an unsigned 64-bit number. Since
+the order is a pure function of the key, no insertion, deletion or rehash can
+move a key from the not-yet-visited side of the cursor to the visited side:
+a key present from the first to the last call is returned exactly once by the
+bucket that holds its hash range (never twice either, unlike Redis, except
+when a key is deleted and re-added while the iteration goes on).
+
+To answer "the keys whose hash is in [c, ...)" without walking everything, a
+``HashIndex`` keeps the keys in 2**bits buckets (plain lists), bucket ``i``
+holding the keys whose top ``bits`` hash bits equal ``i`` (a contiguous hash
+range). A SCAN call returns whole buckets starting with the one containing the
+cursor (keys below the cursor are filtered when the cursor is not aligned,
+which only happens after a resize) until COUNT keys were collected, and
+answers the start of the next bucket as the new cursor (0 after the last).
+The table doubles when it averages more than 8 keys a bucket and halves below
+one; resizing never invalidates a cursor since cursors are hash values.
+
+Keeping the index off the hot path
+----------------------------------
+The index is created on the first SCAN (or RANDOMKEY) of a database and costs
+nothing before. Insertions are *not* hooked: SET and friends write the dict
+directly. Instead we use the dict's insertion order: every key added since the
+last synchronisation sits after all indexed keys, so ``sync`` walks
+``reversed(data)`` for exactly ``len(data) - index.count`` keys and indexes
+them. That needs the index never to hold a deleted key, so deletions are
+hooked (``Database.delete``, ``expire_now`` and ``clear`` call
+``discard``/``clear``; a few hundred nanoseconds, and only once the index
+exists). A count that does not add up (a key removed behind the database's
+back) makes ``sync`` rebuild the index.
+
+Per key the index costs one list slot (8 bytes plus list over-allocation and
+the list headers amortised over ~4-8 keys a bucket): about 16-22 bytes.
+
+The same class serves HSCAN/SSCAN/ZSCAN over large encodings: keep a
+``HashIndex`` next to the container's dict, ``discard`` on removal, ``sync``
+(or ``add``) on insertion, and call ``scan``.
+"""
+import re
+
+MASK64 = (1 << 64) - 1
+_MIN_BITS = 4
+_MAX_LOAD = 8
+
+
+def key_hash(key):
+    return hash(key) & MASK64
+
+
+class HashIndex:
+    __slots__ = ("bits", "shift", "buckets", "count")
+
+    def __init__(self, keys=()):
+        self.clear()
+        for k in keys:
+            self.add(k)
+
+    def clear(self):
+        self.bits = _MIN_BITS
+        self.shift = 64 - _MIN_BITS
+        self.buckets = [[] for _ in range(1 << _MIN_BITS)]
+        self.count = 0
+
+    def __len__(self):
+        return self.count
+
+    def add(self, key):
+        self.buckets[(hash(key) & MASK64) >> self.shift].append(key)
+        self.count += 1
+        if self.count > _MAX_LOAD << self.bits:
+            self._resize(self.bits + 1)
+
+    def discard(self, key):
+        b = self.buckets[(hash(key) & MASK64) >> self.shift]
+        if key in b:
+            b.remove(key)
+            self.count -= 1
+            if self.bits > _MIN_BITS and self.count < (1 << self.bits) >> 1:
+                self._resize(self.bits - 1)
+
+    def __contains__(self, key):
+        return key in self.buckets[(hash(key) & MASK64) >> self.shift]
+
+    def _resize(self, bits):
+        shift = 64 - bits
+        new = [[] for _ in range(1 << bits)]
+        for b in self.buckets:
+            for k in b:
+                new[(hash(k) & MASK64) >> shift].append(k)
+        self.bits = bits
+        self.shift = shift
+        self.buckets = new
+
+    def sync(self, data):
+        """Index the keys added to the dict ``data`` since the last call
+        (they are at its end in insertion order). The key just before them
+        must already be indexed: if not (or if the counts cannot add up), a
+        key left the dict without ``discard`` and the index is rebuilt."""
+        missing = len(data) - self.count
+        if missing >= 0:
+            it = reversed(data)
+            shift = self.shift
+            for key in it:
+                if missing == 0:
+                    if key in self.buckets[(hash(key) & MASK64) >> self.shift]:
+                        return          # the boundary is indexed: consistent
+                    break
+                if key not in self.buckets[(hash(key) & MASK64) >> self.shift]:
+                    self.add(key)
+                    missing -= 1
+            else:
+                if missing == 0:
+                    return              # every key is indexed
+        # the counts disagree: a key left the dict without discard(); rebuild
+        self.clear()
+        for k in data:
+            self.add(k)
+
+    def scan(self, cursor, count, out):
+        """Append to ``out`` the keys of whole buckets from the one holding
+        ``cursor`` on, until at least ``count`` keys were appended (or 10*count
+        buckets were visited); return the next cursor (0 when done)."""
+        shift = self.shift
+        buckets = self.buckets
+        nb = len(buckets)
+        i = cursor >> shift
+        first = buckets[i]
+        if cursor != i << shift:
+            for k in first:
+                if hash(k) & MASK64 >= cursor:
+                    out.append(k)
+        else:
+            out.extend(first)
+        i += 1
+        visits = count * 10
+        while i < nb and len(out) < count and visits:
+            out.extend(buckets[i])
+            i += 1
+            visits -= 1
+        return 0 if i >= nb else i << shift
+
+    def random_key(self, rng):
+        """A random key (bucket chosen uniformly among non-empty ones, like
+        Redis's dictGetFairRandomKey is not: good enough), or None."""
+        if not self.count:
+            return None
+        buckets = self.buckets
+        nb = len(buckets)
+        while True:
+            b = buckets[rng(nb)]
+            if b:
+                return b[rng(len(b))]
+
+
+def parse_cursor(b):
+    """A SCAN cursor as Redis's strtoul accepts it, or None (invalid cursor)."""
+    z = b.find(b"\0")
+    if z >= 0:
+        b = b[:z]
+    if not b:
+        return 0
+    neg = False
+    s = b
+    if s[:1] in (b"+", b"-"):
+        neg = s[:1] == b"-"
+        s = s[1:]
+    if not s or not s.isdigit():
+        return None
+    v = int(s)
+    if v > MASK64:
+        return None
+    return (-v) & MASK64 if neg else v
+
+
+# -- glob matching (Redis's stringmatchlen semantics) -------------------------
+
+def _signed(c):
+    return c - 256 if c > 127 else c
+
+
+def _tokens(p):
+    """Split a glob into tokens: ('*',), ('?',), ('lit', byte), ('set', frozenset, negated).
+    The walk over the pattern mirrors stringmatchlen's and does not depend on
+    the subject string."""
+    out = []
+    i = 0
+    n = len(p)
+    while i < n:
+        c = p[i]
+        if c == 42:                      # *
+            while i + 1 < n and p[i + 1] == 42:
+                i += 1
+            out.append(("*",))
+        elif c == 63:                    # ?
+            out.append(("?",))
+        elif c == 91:                    # [
+            i += 1
+            neg = i < n and p[i] == 94
+            if neg:
+                i += 1
+            members = set()
+            while True:
+                if i < n and p[i] == 92 and n - i >= 2:
+                    i += 1
+                    members.add(p[i])
+                elif i < n and p[i] == 93:
+                    break
+                elif i >= n:
+                    i -= 1               # unterminated: the class ends the pattern
+                    break
+                elif n - i >= 3 and p[i + 1] == 45:
+                    lo, hi = _signed(p[i]), _signed(p[i + 2])
+                    if lo > hi:
+                        lo, hi = hi, lo
+                    for x in range(256):
+                        if lo <= _signed(x) <= hi:
+                            members.add(x)
+                    i += 2
+                else:
+                    members.add(p[i])
+                i += 1
+            out.append(("set", frozenset(members), neg))
+        elif c == 92 and n - i >= 2:     # backslash escape
+            i += 1
+            out.append(("lit", p[i]))
+        else:
+            out.append(("lit", c))
+        i += 1
+    return out
+
+
+def _class_regex(members, neg):
+    if neg:
+        members = frozenset(range(256)) - members
+    if not members:
+        return b"(?!)"
+    return b"[" + b"".join(b"\\x%02x" % m for m in sorted(members)) + b"]"
+
+
+class _Matcher:
+    __slots__ = ("tokens",)
+
+    def __init__(self, tokens):
+        self.tokens = tokens
+
+    def __call__(self, s):
+        skip = [False]
+        return self._m(0, s, 0, skip, 0)
+
+    def _m(self, ti, s, si, skip, nesting):
+        if nesting > 1000:
+            return False
+        toks = self.tokens
+        nt = len(toks)
+        ns = len(s)
+        while ti < nt and si < ns:
+            t = toks[ti]
+            k = t[0]
+            if k == "*":
+                if ti == nt - 1:
+                    return True
+                while si < ns:
+                    if self._m(ti + 1, s, si, skip, nesting + 1):
+                        return True
+                    if skip[0]:
+                        return False
+                    si += 1
+                skip[0] = True
+                return False
+            elif k == "?":
+                pass
+            elif k == "lit":
+                if t[1] != s[si]:
+                    return False
+            else:
+                if (s[si] in t[1]) == t[2]:
+                    return False
+            si += 1
+            ti += 1
+            if si == ns:
+                while ti < nt and toks[ti][0] == "*":
+                    ti += 1
+                break
+        return ti == nt and si == ns
+
+
+_cache = {}
+
+
+def compile_glob(pattern):
+    """A predicate ``f(bytes) -> bool`` matching like Redis's stringmatchlen
+    (case-sensitive). Patterns become a regular expression; patterns with many
+    stars use a direct matcher (with Redis's backtracking cut-off and nesting
+    limit) to stay linear-ish."""
+    f = _cache.get(pattern)
+    if f is not None:
+        return f
+    toks = _tokens(pattern)
+    stars = sum(1 for t in toks if t[0] == "*")
+    if stars > 6:
+        f = _Matcher(toks)
+    elif not toks:
+        f = pattern.__eq__            # only the empty string
+    else:
+        parts = []
+        for t in toks:
+            k = t[0]
+            if k == "*":
+                parts.append(b".*")
+            elif k == "?":
+                parts.append(b".")
+            elif k == "lit":
+                parts.append(b"\\x%02x" % t[1])
+            else:
+                parts.append(_class_regex(t[1], t[2]))
+        rx = re.compile(b"".join(parts), re.DOTALL)
+        fm = rx.fullmatch
+
+        def f(s, fm=fm):
+            # stringmatchlen never matches an empty subject with a non-empty pattern
+            return bool(s) and fm(s) is not None
+    if len(_cache) > 1000:
+        _cache.clear()
+    _cache[pattern] = f
+    return f
