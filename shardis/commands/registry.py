@@ -67,7 +67,7 @@ class Command:
         self.usec = 0           # nanoseconds, despite the name, summed
         self.rejected_calls = 0
         self.failed_calls = 0
-        self.hist = None        # latency histogram (server.stats), created lazily
+        self.hist = [0] * 264   # latency histogram: see server/info.py (HIST_SIZE)
         self._legacy_range()
 
     def _legacy_range(self):
@@ -105,7 +105,7 @@ class Command:
 
     def reset_stats(self):
         self.calls = self.usec = self.rejected_calls = self.failed_calls = 0
-        self.hist = None
+        self.hist = [0] * 264
 
 
 def load_table():

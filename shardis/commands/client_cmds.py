@@ -1,0 +1,579 @@
+"""CLIENT subcommands, and the client pause machinery (CLIENT PAUSE/UNPAUSE).
+
+Pause: while a pause is active ``server.gated`` is set so every command goes
+through ``Dispatcher.call_slow``, which asks ``server.pause_check``. A command
+that must wait is kept in ``client.pending`` (the client is marked
+``pause_blocked`` and its input is only buffered); when the pause ends the
+held command runs and the client's buffered input is processed.
+"""
+import time
+
+from shardis.commands import command
+from shardis.commands import errors as E
+from shardis.commands.util import parse_int
+from shardis.protocol.resp import OK, bulk, error, integer, CZERO, CONE
+from shardis.server.client import (F_MULTI, F_DIRTY_CAS, F_PUBSUB, F_MONITOR, F_CLOSE_AFTER_REPLY,
+                                   F_BLOCKED, F_NO_EVICT, F_NO_TOUCH, F_READONLY, F_MASTER,
+                                   F_REPLICA, F_UNIX, F_CLOSE_ASAP, F_TRACKING)
+
+_BAD_NAME = "cannot contain spaces, newlines or special characters."
+CLIENT_TYPES = {"normal": "normal", "slave": "replica", "replica": "replica",
+                "master": "master", "pubsub": "pubsub"}
+
+
+# -- describing clients --------------------------------------------------------------
+def client_type(c):
+    if c.kind == "replica" and not c.flags & F_MONITOR:
+        return "replica"
+    if c.flags & F_MASTER:
+        return "master"
+    if c.channels_count():
+        return "pubsub"
+    return "normal"
+
+
+def _flag_string(c):
+    f = c.flags
+    s = []
+    if c.kind == "replica" or f & F_MONITOR:
+        s.append("O" if f & F_MONITOR else "S")
+    if f & F_MASTER:
+        s.append("M")
+    if f & F_PUBSUB or c.channels_count():
+        s.append("P")
+    if f & F_MULTI:
+        s.append("x")
+    if f & F_BLOCKED:
+        s.append("b")
+    if f & F_TRACKING:
+        s.append("t")
+    if f & F_DIRTY_CAS:
+        s.append("d")
+    if f & F_CLOSE_AFTER_REPLY:
+        s.append("c")
+    if f & F_CLOSE_ASAP:
+        s.append("A")
+    if f & F_UNIX or c.unix:
+        s.append("U")
+    if f & F_READONLY:
+        s.append("r")
+    if f & F_NO_EVICT:
+        s.append("e")
+    if f & F_NO_TOUCH:
+        s.append("T")
+    return "".join(s) or "N"
+
+
+def _redir(c):
+    st = c.server.extensions.get("tracking_redirect")
+    return st(c) if st is not None else -1
+
+
+def client_info_line(c, now=None):
+    """One CLIENT LIST line (without the newline), Redis 7.2 fields."""
+    if now is None:
+        now = time.time()
+    try:
+        qbuf = c.reader.pending_bytes
+    except Exception:
+        qbuf = 0
+    obl = 0
+    if c.transport is not None:
+        try:
+            obl = c.transport.get_write_buffer_size()
+        except Exception:
+            obl = 0
+    multi = len(c.multi_queue) if c.flags & F_MULTI and c.multi_queue is not None else -1
+    multi_mem = sum(sum(len(a) for a in argv) for _, argv in c.multi_queue) if multi > 0 else 0
+    sub = len(c.channels) if c.channels else 0
+    psub = len(c.patterns) if c.patterns else 0
+    ssub = len(c.shard_channels) if c.shard_channels else 0
+    argv_mem = c.argv_mem
+    tot = qbuf + obl + argv_mem + multi_mem + 1024
+    name = c.name.decode("utf-8", "replace") if c.name else ""
+    lib_name = c.lib_name.decode("utf-8", "replace") if c.lib_name else ""
+    lib_ver = c.lib_ver.decode("utf-8", "replace") if c.lib_ver else ""
+    events = "r" + ("w" if obl else "")
+    last = c.last_cmd.decode() if isinstance(c.last_cmd, bytes) else c.last_cmd
+    return (f"id={c.id} addr={c.addr} laddr={c.laddr} fd={c.fd} name={name} "
+            f"age={int(now - c.ctime)} idle={int(now - c.last_interaction)} "
+            f"flags={_flag_string(c)} db={c.db.id} sub={sub} psub={psub} ssub={ssub} "
+            f"multi={multi} qbuf={qbuf} qbuf-free=0 argv-mem={argv_mem} multi-mem={multi_mem} "
+            f"rbs=16384 rbp=0 obl={obl} oll=0 omem={obl} tot-mem={tot} events={events} "
+            f"cmd={last} user={c.user} redir={_redir(c)} resp={c.resp} "
+            f"lib-name={lib_name} lib-ver={lib_ver}")
+
+
+# -- CLIENT ID / INFO / LIST ---------------------------------------------------------------
+@command("client|id")
+def cmd_client_id(c, argv):
+    return integer(c.id)
+
+
+@command("client|info")
+def cmd_client_info(c, argv):
+    c.last_cmd = "client|info"
+    return c.r.verbatim((client_info_line(c) + "\n").encode())
+
+
+@command("client|list")
+def cmd_client_list(c, argv):
+    srv = c.server
+    n = len(argv)
+    ctype = None
+    ids = None
+    if n == 4 and argv[2].lower() == b"type":
+        ctype = CLIENT_TYPES.get(argv[3].decode("utf-8", "replace").lower())
+        if ctype is None:
+            return error(f"ERR Unknown client type '{argv[3].decode('utf-8', 'replace')}'")
+    elif n > 3 and argv[2].lower() == b"id":
+        ids = []
+        for a in argv[3:]:
+            v = parse_int(a)
+            if v is None:
+                return error("ERR Invalid client ID")
+            ids.append(v)
+    elif n != 2:
+        return E.SYNTAX
+    c.last_cmd = "client|list"
+    now = time.time()
+    if ids is not None:
+        chosen = [srv.clients[i] for i in ids if i in srv.clients]
+    else:
+        chosen = [x for x in srv.clients.values()
+                  if ctype is None or client_type(x) == ctype]
+    text = "".join(client_info_line(x, now) + "\n" for x in chosen)
+    return c.r.verbatim(text.encode())
+
+
+# -- CLIENT KILL -----------------------------------------------------------------------
+def _user_exists(srv, name):
+    fn = srv.extensions.get("acl_user_exists")
+    if fn is not None:
+        return fn(name)
+    return name == b"default"
+
+
+def _kill(c, victim):
+    if victim is c:
+        c.flags |= F_CLOSE_AFTER_REPLY
+    else:
+        victim.close_now()
+
+
+@command("client|kill")
+def cmd_client_kill(c, argv):
+    srv = c.server
+    n = len(argv)
+    if n == 3:
+        addr = argv[2].decode("utf-8", "replace")
+        for x in list(srv.clients.values()):
+            if x.addr == addr:
+                _kill(c, x)
+                return OK
+        return error("ERR No such client")
+    cid = ctype = user = addr = laddr = maxage = None
+    skipme = True
+    i = 2
+    while i < n:
+        if i + 1 >= n:
+            return E.SYNTAX
+        opt = argv[i].lower()
+        val = argv[i + 1]
+        if opt == b"id":
+            cid = parse_int(val)
+            if cid is None or cid <= 0:
+                return error("ERR client-id should be greater than 0")
+        elif opt == b"type":
+            ctype = CLIENT_TYPES.get(val.decode("utf-8", "replace").lower())
+            if ctype is None:
+                return error(f"ERR Unknown client type '{val.decode('utf-8', 'replace')}'")
+        elif opt == b"user":
+            if not _user_exists(srv, val):
+                return error(f"ERR No such user '{val.decode('utf-8', 'replace')}'")
+            user = val.decode("utf-8", "replace")
+        elif opt == b"addr":
+            addr = val.decode("utf-8", "replace")
+        elif opt == b"laddr":
+            laddr = val.decode("utf-8", "replace")
+        elif opt == b"skipme":
+            v = val.lower()
+            if v == b"yes":
+                skipme = True
+            elif v == b"no":
+                skipme = False
+            else:
+                return E.SYNTAX
+        elif opt == b"maxage":
+            maxage = parse_int(val)
+            if maxage is None:
+                return E.NOT_INT
+        else:
+            return E.SYNTAX
+        i += 2
+    now = time.time()
+    killed = 0
+    for x in list(srv.clients.values()):
+        if cid is not None and x.id != cid:
+            continue
+        if ctype is not None and client_type(x) != ctype:
+            continue
+        if user is not None and x.user != user:
+            continue
+        if addr is not None and x.addr != addr:
+            continue
+        if laddr is not None and x.laddr != laddr:
+            continue
+        if maxage is not None and now - x.ctime < maxage:
+            continue
+        if x is c and skipme:
+            continue
+        _kill(c, x)
+        killed += 1
+    return integer(killed)
+
+
+# -- names ---------------------------------------------------------------------------
+def _valid_attr(v):
+    for b in v:
+        if b < 33 or b > 126:
+            return False
+    return True
+
+
+@command("client|setname")
+def cmd_client_setname(c, argv):
+    name = argv[2]
+    if not _valid_attr(name):
+        return error("ERR Client names " + _BAD_NAME)
+    c.name = bytes(name)
+    return OK
+
+
+@command("client|getname")
+def cmd_client_getname(c, argv):
+    return bulk(c.name) if c.name else c.r.nil
+
+
+@command("client|setinfo")
+def cmd_client_setinfo(c, argv):
+    attr = argv[2]
+    a = attr.lower()
+    val = argv[3]
+    if a not in (b"lib-name", b"lib-ver"):
+        return error(f"ERR Unrecognized option '{attr.decode('utf-8', 'replace')}'")
+    if not _valid_attr(val):
+        return error(f"ERR {attr.decode('utf-8', 'replace')} {_BAD_NAME}")
+    if a == b"lib-name":
+        c.lib_name = bytes(val)
+    else:
+        c.lib_ver = bytes(val)
+    return OK
+
+
+# -- modes ---------------------------------------------------------------------------
+@command("client|reply")
+def cmd_client_reply(c, argv):
+    m = argv[2].lower()
+    if m == b"on":
+        c.reply_mode = 0
+        c.update_gate()
+        return OK
+    if m == b"off":
+        c.reply_mode = 1
+        c.update_gate()
+        return None
+    if m == b"skip":
+        if c.reply_mode == 0:
+            c.reply_mode = 2
+            c.update_gate()
+        return None
+    return E.SYNTAX
+
+
+def _on_off_flag(c, argv, flag):
+    v = argv[2].lower()
+    if v == b"on":
+        c.flags |= flag
+    elif v == b"off":
+        c.flags &= ~flag
+    else:
+        return E.SYNTAX
+    return OK
+
+
+@command("client|no-evict")
+def cmd_client_no_evict(c, argv):
+    return _on_off_flag(c, argv, F_NO_EVICT)
+
+
+@command("client|no-touch")
+def cmd_client_no_touch(c, argv):
+    return _on_off_flag(c, argv, F_NO_TOUCH)
+
+
+# -- UNBLOCK -------------------------------------------------------------------------
+@command("client|unblock")
+def cmd_client_unblock(c, argv):
+    n = len(argv)
+    if n > 4:
+        return E.SYNTAX
+    cid = parse_int(argv[2])
+    if cid is None:
+        return E.NOT_INT
+    err = False
+    if n == 4:
+        m = argv[3].lower()
+        if m == b"error":
+            err = True
+        elif m != b"timeout":
+            return error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+    target = c.server.clients.get(cid)
+    if target is None or not (target.flags & F_BLOCKED):
+        return CZERO
+    try:
+        from shardis.server.blocking import unblock_client
+    except ImportError:
+        return CZERO
+    return CONE if unblock_client(c.server, target, err) else CZERO
+
+
+# -- tracking (idle values unless a tracking subsystem is installed) --------------------
+@command("client|trackinginfo")
+def cmd_client_trackinginfo(c, argv):
+    fn = c.server.extensions.get("tracking_info")
+    if fn is not None:
+        return fn(c)
+    r = c.r
+    return (r.map_header(3) + bulk(b"flags") + r.set_header(1) + bulk(b"off")
+            + bulk(b"redirect") + integer(-1) + bulk(b"prefixes") + b"*0\r\n")
+
+
+@command("client|getredir")
+def cmd_client_getredir(c, argv):
+    if not c.flags & F_TRACKING:
+        return integer(-1)
+    return integer(_redir(c))
+
+
+@command("client|tracking")
+def cmd_client_tracking(c, argv):
+    fn = c.server.extensions.get("client_tracking")
+    if fn is not None:
+        return fn(c, argv)
+    v = argv[2].lower()
+    if v == b"off":
+        return OK
+    if v != b"on":
+        return E.SYNTAX
+    return error("ERR CLIENT TRACKING is not supported by this server yet")
+
+
+@command("client|caching")
+def cmd_client_caching(c, argv):
+    fn = c.server.extensions.get("client_caching")
+    if fn is not None:
+        return fn(c, argv)
+    return error("ERR CLIENT CACHING can be called only when the client is in tracking mode "
+                 "with OPTIN or OPTOUT mode enabled")
+
+
+@command("client|help")
+def cmd_client_help(c, argv):
+    from shardis.commands.server_cmds import help_reply
+    return help_reply("CLIENT", [
+        "CACHING (YES|NO)",
+        "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+        "GETREDIR",
+        "    Return the client ID we are redirecting to when tracking is enabled.",
+        "GETNAME",
+        "    Return the name of the current connection.",
+        "ID",
+        "    Return the ID of the current connection.",
+        "INFO",
+        "    Return information about the current client connection.",
+        "KILL <ip:port>",
+        "    Kill connection made from <ip:port>.",
+        "KILL <option> <value> [<option> <value> [...]]",
+        "    Kill connections. Options are:",
+        "    * ADDR (<ip:port>|<unixsocket>:0)",
+        "      Kill connections made from the specified address",
+        "    * LADDR (<ip:port>|<unixsocket>:0)",
+        "      Kill connections made to specified local address",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+        "      Kill connections by type.",
+        "    * USER <username>",
+        "      Kill connections authenticated by <username>.",
+        "    * SKIPME (YES|NO)",
+        "      Skip killing current connection (default: yes).",
+        "LIST [options ...]",
+        "    Return information about client connections. Options:",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+        "      Return clients of specified type.",
+        "UNPAUSE",
+        "    Stop the current client pause, resuming traffic.",
+        "PAUSE <timeout> [WRITE|ALL]",
+        "    Suspend all, or just write, clients for <timeout> milliseconds.",
+        "REPLY (ON|OFF|SKIP)",
+        "    Control the replies sent to the current connection.",
+        "SETNAME <name>",
+        "    Assign the name <name> to the current connection.",
+        "SETINFO <option> <value>",
+        "    Set client meta attr. Options are:",
+        "    * LIB-NAME: the client lib name.",
+        "    * LIB-VER: the client lib version.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+        "    Unblock the specified blocked client.",
+        "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+        "         [OPTIN] [OPTOUT] [NOLOOP]",
+        "    Control server assisted client side caching.",
+        "TRACKINGINFO",
+        "    Report tracking status for the current connection.",
+        "NO-EVICT (ON|OFF)",
+        "    Protect current client connection from eviction.",
+        "NO-TOUCH (ON|OFF)",
+        "    Will not touch LRU/LFU stats when this mode is on.",
+    ])
+
+
+# -- PAUSE / UNPAUSE ---------------------------------------------------------------------
+class PauseState:
+    __slots__ = ("end_ms", "mode", "timer", "waiting")
+
+    def __init__(self):
+        self.end_ms = 0
+        self.mode = None       # None, "write" or "all"
+        self.timer = None
+        self.waiting = []      # paused clients, in arrival order
+
+
+def _state(srv):
+    st = srv.extensions.get("client_pause")
+    if st is None:
+        st = srv.extensions["client_pause"] = PauseState()
+    return st
+
+
+def setup(server):
+    st = _state(server)
+
+    def pause_check(c, cmd, argv):
+        if st.mode is None or c.kind == "replica" or c.flags & F_MASTER:
+            return False
+        if st.mode == "write":
+            if not _is_write_like(c, cmd):
+                return False
+        c.pause_blocked = True
+        c.pending = argv
+        st.waiting.append(c)
+        return True
+
+    server.pause_check = pause_check
+
+    def gone(c):
+        if c in st.waiting:
+            st.waiting.remove(c)
+    server.add_cleanup(gone)
+
+
+def _is_write_like(c, cmd):
+    if cmd.is_write or cmd.may_replicate:
+        return True
+    if cmd.fullname == "exec" and c.multi_queue:
+        return any(q[0].is_write or q[0].may_replicate for q in c.multi_queue)
+    return False
+
+
+def is_paused(server, write=False):
+    """True while clients are paused (for expiry/eviction: Redis stops both)."""
+    st = server.extensions.get("client_pause")
+    return st is not None and st.mode is not None
+
+
+def pause(server, ms, mode):
+    st = _state(server)
+    now = time.time() * 1000
+    end = now + ms
+    # a new pause never shortens or weakens a running one
+    if st.mode is not None:
+        if st.mode == "all" and mode == "write":
+            mode = "all"
+        end = max(end, st.end_ms)
+    st.mode = mode
+    st.end_ms = end
+    server.gated = True
+    if st.timer is not None:
+        st.timer.cancel()
+    loop = server.loop
+    if loop is not None:
+        st.timer = loop.call_later(max(0.0, (end - now) / 1000.0), unpause, server)
+
+
+def unpause(server):
+    st = _state(server)
+    if st.timer is not None:
+        st.timer.cancel()
+        st.timer = None
+    st.mode = None
+    st.end_ms = 0
+    server.gated = bool(server.extensions.get("gate_reasons"))
+    waiting, st.waiting = st.waiting, []
+    if waiting and server.loop is not None:
+        server.loop.call_soon(_resume_all, server, waiting)
+
+
+def _resume_all(server, clients):
+    for c in clients:
+        if c.closed or not c.pause_blocked:
+            continue
+        argv = c.pending
+        c.pending = None
+        c.pause_blocked = False
+        if argv is None:
+            c.resume()
+            continue
+        srv = c.server
+        try:
+            reply = srv.dispatch.call_slow(c, argv, None)
+        except Exception as e:
+            reply = srv.dispatch.internal_error(c, argv, e)
+        srv.stat_numcommands += 1
+        c.tot_cmds += 1
+        if c.pause_blocked:        # paused again by a newer pause
+            continue
+        from shardis.server.client import BLOCKED
+        if reply is not None and reply is not BLOCKED:
+            c.write(reply)
+        if reply is BLOCKED:
+            continue
+        if c.flags & F_CLOSE_AFTER_REPLY:
+            c.close()
+            continue
+        c.resume()
+
+
+@command("client|pause")
+def cmd_client_pause(c, argv):
+    n = len(argv)
+    if n > 4:
+        return E.SYNTAX
+    ms = parse_int(argv[2])
+    if ms is None:
+        return error("ERR timeout is not an integer or out of range")
+    if ms < 0:
+        return error("ERR timeout is negative")
+    mode = "all"
+    if n == 4:
+        m = argv[3].lower()
+        if m == b"write":
+            mode = "write"
+        elif m != b"all":
+            return error("ERR CLIENT PAUSE mode must be WRITE or ALL")
+    pause(c.server, ms, mode)
+    return OK
+
+
+@command("client|unpause")
+def cmd_client_unpause(c, argv):
+    unpause(c.server)
+    return OK

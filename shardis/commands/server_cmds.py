@@ -1,0 +1,423 @@
+"""Server introspection and control: INFO, TIME, LASTSAVE, SHUTDOWN, SLOWLOG,
+LATENCY, MONITOR, DEBUG, RESET, ROLE."""
+import os
+import time
+
+from shardis.commands import command
+from shardis.commands import errors as E
+from shardis.commands.util import parse_int, parse_float
+from shardis.protocol.resp import OK, bulk, error, integer, raw_array, bulk_array, simple
+
+RESET_REPLY = b"+RESET\r\n"
+
+
+def help_reply(name, lines):
+    """Redis's HELP shape: status lines, a header and a trailing HELP entry
+    (7.2 wording)."""
+    out = [f"{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"]
+    out.extend(lines)
+    out.append("HELP")
+    out.append("    Print this help.")
+    return raw_array([b"+%s\r\n" % s.encode() for s in out])
+
+
+def setup(server):
+    # Administrative commands are never shown to MONITOR clients (Redis hides
+    # them because they may carry secrets).
+    for cmd in server.all_commands.values():
+        subs = [cmd] + list((cmd.subcommands or {}).values())
+        for c in subs:
+            if c.is_admin or (c.parent is not None and c.parent.is_admin):
+                c.skip_monitor = True
+    from shardis.server.info import _mem_state
+    _mem_state(server)
+
+
+# -- INFO -------------------------------------------------------------------------
+@command("info")
+def cmd_info(c, argv):
+    from shardis.server.info import generate
+    args = [a.decode("utf-8", "replace") for a in argv[1:]]
+    text = generate(c.server, args).encode()
+    return c.r.verbatim(text)
+
+
+# -- TIME / LASTSAVE / ROLE ----------------------------------------------------------
+@command("time")
+def cmd_time(c, argv):
+    t = time.time_ns() // 1000
+    return bulk_array([b"%d" % (t // 1000000), b"%d" % (t % 1000000)])
+
+
+@command("lastsave")
+def cmd_lastsave(c, argv):
+    return integer(c.server.lastsave)
+
+
+@command("role")
+def cmd_role(c, argv):
+    fn = c.server.extensions.get("role_reply")
+    if fn is not None:
+        return fn(c)
+    return b"*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n"
+
+
+# -- SHUTDOWN -----------------------------------------------------------------------
+@command("shutdown")
+def cmd_shutdown(c, argv):
+    srv = c.server
+    save = nosave = now = force = abort = False
+    for a in argv[1:]:
+        o = a.lower()
+        if o == b"nosave":
+            nosave = True
+        elif o == b"save":
+            save = True
+        elif o == b"now":
+            now = True
+        elif o == b"force":
+            force = True
+        elif o == b"abort":
+            abort = True
+        else:
+            return E.SYNTAX
+    if (abort and len(argv) != 2) or (save and nosave):
+        return E.SYNTAX
+    if abort:
+        hook = srv.extensions.get("shutdown_abort")
+        if hook is not None and hook():
+            return OK
+        return error("ERR No shutdown in progress.")
+    how = "nosave" if nosave else ("save" if save else "default")
+    hook = srv.extensions.get("shutdown_prepare")
+    if hook is not None:
+        err = hook(c, how, now, force)
+        if err is not None:
+            return err
+    srv.log("warning", "User requested shutdown...")
+    srv.request_shutdown(how)
+    return None
+
+
+# -- SLOWLOG -------------------------------------------------------------------------
+@command("slowlog|get")
+def cmd_slowlog_get(c, argv):
+    if len(argv) > 3:
+        return error("ERR wrong number of arguments for 'slowlog|get' command")
+    count = 10
+    if len(argv) == 3:
+        count = parse_int(argv[2])
+        if count is None:
+            return E.NOT_INT
+        if count < -1:
+            return error("ERR count should be greater than or equal to -1")
+    entries = c.server.slowlog.entries
+    if count == -1 or count > len(entries):
+        count = len(entries)
+    out = [b"*%d\r\n" % count]
+    for i in range(count):
+        eid, ts, usec, args, addr, name = entries[i]
+        out.append(b"*6\r\n" + integer(eid) + integer(ts) + integer(usec))
+        out.append(bulk_array(args))
+        out.append(bulk(addr))
+        out.append(bulk(name))
+    return b"".join(out)
+
+
+@command("slowlog|len")
+def cmd_slowlog_len(c, argv):
+    return integer(len(c.server.slowlog.entries))
+
+
+@command("slowlog|reset")
+def cmd_slowlog_reset(c, argv):
+    c.server.slowlog.reset()
+    return OK
+
+
+@command("slowlog|help")
+def cmd_slowlog_help(c, argv):
+    return help_reply("SLOWLOG", [
+        "GET [<count>]",
+        "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+        "    Entries are made of:",
+        "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+        "    client name",
+        "LEN",
+        "    Return the length of the slowlog.",
+        "RESET",
+        "    Reset the slowlog.",
+    ])
+
+
+# -- LATENCY -------------------------------------------------------------------------
+@command("latency|latest")
+def cmd_latency_latest(c, argv):
+    ev = c.server.latency.events
+    out = [b"*%d\r\n" % len(ev)]
+    for name, e in ev.items():
+        ts, ms = e["history"][-1]
+        nb = name.encode()
+        out.append(b"*4\r\n" + bulk(nb) + integer(ts) + integer(ms) + integer(e["max"]))
+    return b"".join(out)
+
+
+@command("latency|history")
+def cmd_latency_history(c, argv):
+    e = c.server.latency.events.get(argv[2].decode("utf-8", "replace"))
+    if e is None:
+        return b"*0\r\n"
+    h = e["history"]
+    return b"*%d\r\n" % len(h) + b"".join(b"*2\r\n" + integer(ts) + integer(ms) for ts, ms in h)
+
+
+@command("latency|reset")
+def cmd_latency_reset(c, argv):
+    names = [a.decode("utf-8", "replace") for a in argv[2:]]
+    return integer(c.server.latency.reset(names))
+
+
+@command("latency|graph")
+def cmd_latency_graph(c, argv):
+    name = argv[2].decode("utf-8", "replace")
+    e = c.server.latency.events.get(name)
+    if e is None:
+        return error(f"ERR No samples available for event '{name}'")
+    from shardis.server.stats import latency_graph
+    text = latency_graph(name, e, int(time.time()))
+    return c.r.verbatim(text.encode())
+
+
+@command("latency|doctor")
+def cmd_latency_doctor(c, argv):
+    from shardis.server.stats import latency_doctor
+    return c.r.verbatim(latency_doctor(c.server).encode())
+
+
+@command("latency|histogram")
+def cmd_latency_histogram(c, argv):
+    from shardis.server.info import hist_cdf_usec
+    srv = c.server
+    cmds = []
+    if len(argv) == 2:
+        for cmd in srv.all_commands.values():
+            cmds.append(cmd)
+            if cmd.subcommands:
+                cmds.extend(cmd.subcommands.values())
+    else:
+        seen = set()
+        for a in argv[2:]:
+            cmd = lookup_command_by_name(srv, a)
+            if cmd is not None and cmd.fullname not in seen:
+                seen.add(cmd.fullname)
+                cmds.append(cmd)
+    r = c.r
+    parts = []
+    for cmd in cmds:
+        h = cmd.hist
+        if not h:
+            continue
+        total = sum(h)
+        if not total:
+            continue
+        cdf = hist_cdf_usec(h)
+        body = r.map_header(len(cdf)) + b"".join(integer(u) + integer(n) for u, n in cdf)
+        name = cmd.fullname.encode()
+        parts.append(bulk(name) + r.map_header(2) + bulk(b"calls") + integer(total)
+                     + bulk(b"histogram_usec") + body)
+    return r.map_header(len(parts)) + b"".join(parts)
+
+
+@command("latency|help")
+def cmd_latency_help(c, argv):
+    return help_reply("LATENCY", [
+        "DOCTOR",
+        "    Return a human readable latency analysis report.",
+        "GRAPH <event>",
+        "    Return an ASCII latency graph for the <event> class.",
+        "HISTORY <event>",
+        "    Return time-latency samples for the <event> class.",
+        "LATEST",
+        "    Return the latest latency samples for all events.",
+        "RESET [<event> ...]",
+        "    Reset latency data of one or more <event> classes.",
+        "    (default: reset all data for all event classes)",
+        "HISTOGRAM [COMMAND ...]",
+        "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+        "    If no commands are specified then all histograms are replied.",
+    ])
+
+
+def lookup_command_by_name(srv, name):
+    """A Command by its full name ('get', 'config|get'), case-insensitive."""
+    s = name.decode("utf-8", "replace").lower() if isinstance(name, bytes) else name.lower()
+    if "|" in s:
+        parent, _, sub = s.partition("|")
+        p = srv.all_commands.get(parent)
+        if p is None or not p.subcommands:
+            return None
+        return p.subcommands.get(sub)
+    return srv.all_commands.get(s)
+
+
+# -- MONITOR -------------------------------------------------------------------------
+@command("monitor")
+def cmd_monitor(c, argv):
+    from shardis.server.client import F_MONITOR
+    if c.flags & F_MONITOR:
+        return None
+    c.flags |= F_MONITOR
+    c.server.monitors.append(c)
+    return OK
+
+
+# -- RESET ---------------------------------------------------------------------------
+@command("reset")
+def cmd_reset(c, argv):
+    """Back to a fresh connection's state, as Redis's RESET: leave MULTI and
+    WATCH, drop subscriptions and tracking, stop MONITOR, db 0, RESP2, no name,
+    replies on, no-evict/no-touch off; authenticated only if the default user
+    needs no password."""
+    from shardis.server import client as C
+    from shardis.protocol.resp import RESP2
+    srv = c.server
+    for fn in srv.extensions.get("client_reset", ()):
+        fn(c)
+    # subsystems clean a client's state (MULTI/WATCH, subscriptions, tracking,
+    # blocking) through their client_gone hooks: the same work as a disconnect
+    if not srv.extensions.get("client_reset"):
+        for fn in srv.extensions.get("client_gone", ()):
+            try:
+                fn(c)
+            except Exception as e:
+                srv.log("warning", f"RESET cleanup failed for client {c.id}: {e!r}")
+    c.flags &= ~(C.F_MULTI | C.F_DIRTY_EXEC | C.F_DIRTY_CAS | C.F_NO_EVICT | C.F_NO_TOUCH
+                 | C.F_TRACKING | C.F_READONLY | C.F_PUBSUB)
+    c.multi_queue = None
+    c.watched_keys = None
+    c.channels = None
+    c.patterns = None
+    c.shard_channels = None
+    if c.flags & C.F_MONITOR:
+        c.flags &= ~C.F_MONITOR
+        if c in srv.monitors:
+            srv.monitors.remove(c)
+    c.db = srv.dbs[0]
+    c.resp = 2
+    c.r = RESP2
+    c.name = b""
+    c.reply_mode = 0
+    c.user = "default"
+    checker = srv.extensions.get("default_user_nopass")
+    c.authenticated = checker() if checker is not None else not srv.requirepass
+    c.update_gate()
+    return RESET_REPLY
+
+
+# -- DEBUG ---------------------------------------------------------------------------
+_DEBUG_DENIED = error(
+    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", "
+    "you can run it from a local connection, otherwise you need to set this option in the "
+    "configuration file, and then restart the server.")
+
+_DEBUG_HELP = [
+    "AOF-FLUSH-SLEEP <microsec>",
+    "    Server will sleep before flushing the AOF, this is used for testing.",
+    "LOG <message>",
+    "    Write <message> to the server log.",
+    "OBJECT <key>",
+    "    Show low level info about `key` and associated value.",
+    "SET-ACTIVE-EXPIRE <0|1>",
+    "    Setting it to 0 disables expiring keys in background when they are not",
+    "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+    "    default.",
+    "SLEEP <seconds>",
+    "    Stop the server for <seconds>. Decimals allowed.",
+]
+
+
+def debug_allowed(c):
+    mode = c.server.config["enable-debug-command"]
+    if mode == "yes":
+        return True
+    if mode == "local":
+        return c.unix or c.addr.startswith("127.") or c.addr.startswith("::1")
+    return False
+
+
+def string_encoding(v):
+    """Redis's encoding name for a string value."""
+    if v.__class__ is bytearray:
+        return b"raw"
+    if len(v) <= 20 and parse_int(v) is not None:
+        return b"int"
+    return b"embstr" if len(v) <= 44 else b"raw"
+
+
+def _serialized_len(v):
+    if isinstance(v, (bytes, bytearray)):
+        n = len(v)
+        if parse_int(bytes(v)) is not None and -(1 << 31) <= int(v) < (1 << 31):
+            iv = int(v)
+            return 2 if -128 <= iv < 128 else 3 if -32768 <= iv < 32768 else 5
+        return n + (1 if n < 64 else 2 if n < 16384 else 5)
+    mu = getattr(v, "memory_usage", None)
+    return mu() if mu is not None else 0
+
+
+@command("debug")
+def cmd_debug(c, argv):
+    if not debug_allowed(c):
+        return _DEBUG_DENIED
+    srv = c.server
+    sub = argv[1].lower()
+    n = len(argv)
+    if sub == b"help" and n == 2:
+        return help_reply("DEBUG", _DEBUG_HELP)
+    if sub == b"sleep" and n == 3:
+        secs = parse_float(argv[2])
+        if secs is None:
+            return E.NOT_FLOAT
+        if secs > 0:
+            time.sleep(secs)
+        return OK
+    if sub == b"object" and n == 3:
+        key = argv[2]
+        db = c.db
+        v = db.lookup_write(key)
+        if v is None:
+            return E.NO_SUCH_KEY
+        if isinstance(v, (bytes, bytearray)):
+            enc = string_encoding(v)
+        else:
+            enc = v.encoding
+        lru = int(time.time()) & ((1 << 24) - 1)
+        line = (b"Value at:0x%x refcount:1 encoding:%s serializedlength:%d lru:%d "
+                b"lru_seconds_idle:0" % (id(v), enc, _serialized_len(v), lru))
+        return simple(line)
+    if sub == b"set-active-expire" and n == 3:
+        flag = parse_int(argv[2])
+        if flag is None:
+            return E.NOT_INT
+        try:
+            from shardis.keyspace import expiry
+        except ImportError:
+            expiry = None
+        fn = getattr(expiry, "set_active", None)
+        if fn is not None:
+            fn(srv, bool(flag))
+        else:
+            srv.extensions["active_expire"] = bool(flag)
+        return OK
+    if sub == b"log" and n == 3:
+        srv.log("warning", "DEBUG LOG: " + argv[2].decode("utf-8", "replace"))
+        return OK
+    if sub == b"aof-flush-sleep" and n == 3:
+        v = parse_int(argv[2])
+        if v is None:
+            return E.NOT_INT
+        srv.extensions["aof_flush_sleep"] = v
+        return OK
+    name = argv[1].decode("utf-8", "replace")
+    return error(f"ERR unknown subcommand or wrong number of arguments for '{name}'. "
+                 "Try DEBUG HELP.")
