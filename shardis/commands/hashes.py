@@ -1,0 +1,701 @@
+"""Hash commands (Redis 7.2), over types/hash.py's two encodings.
+
+A listpack hash (``HashLP``) is immutable: every write builds the new blob
+and stores it back in ``db.data``; a hashtable hash (``HashHT``) is a dict
+subclass written in place.  Conversion points follow t_hash.c:
+hashTypeTryConversion before HSET/HSETNX/HMSET (too many pairs announced, or
+any argument longer than hash-max-listpack-value), the length check after
+inserting, and the length check of hashTypeSet for HINCRBY/HINCRBYFLOAT.
+"""
+import re
+from fractions import Fraction
+from random import randrange, sample
+
+from shardis.commands import command
+from shardis.commands import errors as E
+from shardis.commands.util import parse_int, LLONG_MAX, LLONG_MIN
+from shardis.protocol.resp import OK, CZERO, CONE, integer, error
+from shardis.types import hash as H
+from shardis.types import listpack as LP
+from shardis.types.hash import HashLP, HashHT
+from shardis.keyspace.scan import HashIndex, parse_cursor, compile_glob
+
+_HSET_ARGS = error("ERR wrong number of arguments for 'hset' command")
+_HMSET_ARGS = error("ERR wrong number of arguments for 'hmset' command")
+_NOT_INT_HASH = error("ERR hash value is not an integer")
+_NOT_FLOAT_HASH = error("ERR hash value is not a float")
+_NAN_INF = error("ERR value is NaN or Infinity")
+_NAN_INF_RESULT = error("ERR increment would produce NaN or Infinity")
+_OUT_OF_RANGE = error("ERR value is out of range")
+_INVALID_CURSOR = error("ERR invalid cursor")
+
+
+def setup(server):
+    cfg = server.config
+
+    def set_entries(v):
+        H.MAX_ENTRIES = v
+
+    def set_value(v):
+        H.MAX_VALUE = v
+    cfg.on_change("hash-max-listpack-entries", set_entries)
+    cfg.on_change("hash-max-listpack-value", set_value)
+
+
+def _bulk(v):
+    return b"$%d\r\n%s\r\n" % (len(v), v)
+
+
+# -- writes -------------------------------------------------------------------------
+def _hset(c, argv):
+    """Store the pairs of argv[2:]; returns the number of new fields or an
+    encoded error."""
+    db = c.db
+    key = argv[1]
+    v = db.lookup_write(key)
+    n = len(argv)
+    if v is None:
+        if H.fits_listpack(argv, 2):
+            npairs = (n - 2) >> 1
+            if npairs == 1:
+                nv = HashLP(LP.map_pack_flat(argv[2:]))
+                added = 1
+            else:
+                d = dict(zip(argv[2::2], argv[3::2]))
+                added = len(d)
+                if added == npairs:
+                    nv = HashLP(LP.map_pack_flat(argv[2:]))
+                else:
+                    nv = HashLP(LP.map_pack(d.items()))
+        else:
+            nv = HashHT(zip(argv[2::2], argv[3::2]))
+            added = len(nv)
+        db.set(key, nv)
+        return added
+    cls = v.__class__
+    if cls is HashLP:
+        if not H.fits_listpack(argv, 2):
+            v = v.to_ht()
+            db.data[key] = v
+            cls = HashHT
+        else:
+            blob = v
+            added = 0
+            map_set = LP.map_set
+            for i in range(2, n, 2):
+                blob, new = map_set(blob, argv[i], argv[i + 1])
+                if new:
+                    added += 1
+            if added and LP.map_len(blob) > H.MAX_ENTRIES:
+                nv = HashLP(blob).to_ht()
+            else:
+                nv = HashLP(blob)
+            db.data[key] = nv
+            db.signal(key)
+            return added
+    if cls is HashHT:
+        before = len(v)
+        if n == 4:
+            v[argv[2]] = argv[3]
+        else:
+            for i in range(2, n, 2):
+                v[argv[i]] = argv[i + 1]
+        added = len(v) - before
+        if added:
+            v._keys = None
+        db.signal(key)
+        return added
+    return E.WRONGTYPE
+
+
+@command("hset")
+def cmd_hset(c, argv):
+    if len(argv) & 1:
+        return _HSET_ARGS
+    r = _hset(c, argv)
+    if r.__class__ is bytes:
+        return r
+    srv = c.server
+    srv.dirty += (len(argv) - 2) >> 1
+    if srv.notify_on:
+        srv.notify(c.db, "h", "hset", argv[1])
+    return integer(r)
+
+
+@command("hmset")
+def cmd_hmset(c, argv):
+    if len(argv) & 1:
+        return _HMSET_ARGS
+    r = _hset(c, argv)
+    if r.__class__ is bytes:
+        return r
+    srv = c.server
+    srv.dirty += (len(argv) - 2) >> 1
+    if srv.notify_on:
+        srv.notify(c.db, "h", "hset", argv[1])
+    return OK
+
+
+@command("hsetnx")
+def cmd_hsetnx(c, argv):
+    db = c.db
+    v = db.lookup_write(argv[1])
+    if v is not None:
+        cls = v.__class__
+        if cls is not HashLP and cls is not HashHT:
+            return E.WRONGTYPE
+        if v.get(argv[2]) is not None:
+            return CZERO
+    r = _hset(c, argv)
+    srv = c.server
+    srv.dirty += 1
+    if srv.notify_on:
+        srv.notify(db, "h", "hset", argv[1])
+    return CONE
+
+
+def _hash_for_write(c, key):
+    """(value, error) for read-modify-write commands creating the key."""
+    v = c.db.lookup_write(key)
+    if v is None:
+        return None, None
+    cls = v.__class__
+    if cls is not HashLP and cls is not HashHT:
+        return None, E.WRONGTYPE
+    return v, None
+
+
+def _store_field(c, key, v, field, value):
+    """hashTypeSet for HINCRBY*: v may be None (new key)."""
+    db = c.db
+    if v is None:
+        if len(field) > H.MAX_VALUE or len(value) > H.MAX_VALUE or H.MAX_ENTRIES == 0:
+            nv = HashHT()
+            nv[field] = value
+        else:
+            nv = HashLP(LP.map_pack(((field, value),)))
+        db.set(key, nv)
+        return
+    if v.__class__ is HashLP:
+        if len(field) > H.MAX_VALUE or len(value) > H.MAX_VALUE:
+            v = v.to_ht()
+            db.data[key] = v
+        else:
+            blob, new = LP.map_set(v, field, value)
+            nv = HashLP(blob)
+            if new and LP.map_len(blob) > H.MAX_ENTRIES:
+                nv = nv.to_ht()
+            db.data[key] = nv
+            db.signal(key)
+            return
+    if field not in v:
+        v._keys = None
+    v[field] = value
+    db.signal(key)
+
+
+@command("hincrby")
+def cmd_hincrby(c, argv):
+    incr = parse_int(argv[3])
+    if incr is None:
+        return E.NOT_INT
+    key, field = argv[1], argv[2]
+    v, err = _hash_for_write(c, key)
+    if err is not None:
+        return err
+    cur = 0
+    if v is not None:
+        old = v.get(field)
+        if old is not None:
+            cur = parse_int(old)
+            if cur is None:
+                return _NOT_INT_HASH
+    new = cur + incr
+    if new > LLONG_MAX or new < LLONG_MIN:
+        return E.OVERFLOW
+    _store_field(c, key, v, field, b"%d" % new)
+    srv = c.server
+    srv.dirty += 1
+    if srv.notify_on:
+        srv.notify(c.db, "h", "hincrby", key)
+    return integer(new)
+
+
+# -- long double emulation (x87 80-bit: 64-bit significand) for HINCRBYFLOAT ----
+_DEC_RE = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
+_HEX_RE = re.compile(rb"([+-]?)0[xX]([0-9a-fA-F]*)\.?([0-9a-fA-F]*)(?:[pP]([+-]?\d+))?\Z")
+_INF = "inf"
+_LD_MAX_EXP = 16384          # values >= 2**16384 overflow
+_LD_MIN_EXP = -16445         # below the smallest subnormal
+
+
+def _ld_round(q):
+    """Round a Fraction to the nearest long double (ties to even);
+    returns a Fraction, or the string "inf"/"-inf" on overflow, or 0."""
+    if q == 0:
+        return Fraction(0)
+    neg = q < 0
+    n, d = abs(q.numerator), q.denominator
+    e = n.bit_length() - d.bit_length()
+    # scale so that the integer part has 64 bits
+    sh = 63 - e
+    if sh >= 0:
+        num, den = n << sh, d
+    else:
+        num, den = n, d << -sh
+    m, r = divmod(num, den)
+    if m >= 1 << 64:
+        sh -= 1
+        if sh >= 0:
+            num, den = n << sh, d
+        else:
+            num, den = n, d << -sh
+        m, r = divmod(num, den)
+    elif m < 1 << 63:
+        sh += 1
+        if sh >= 0:
+            num, den = n << sh, d
+        else:
+            num, den = n, d << -sh
+        m, r = divmod(num, den)
+    exp = -sh        # value = m * 2**exp (+ remainder)
+    # subnormal range: the significand loses bits below 2**-16445
+    if exp < _LD_MIN_EXP:
+        drop = _LD_MIN_EXP - exp
+        if drop > 70:
+            return Fraction(0)
+        num2 = m * den + r
+        den2 = den << drop
+        m, r = divmod(num2, den2)
+        den = den2
+        exp = _LD_MIN_EXP
+    twice = 2 * r
+    if twice > den or (twice == den and m & 1):
+        m += 1
+    if m == 0:
+        return Fraction(0)
+    if m.bit_length() + exp > _LD_MAX_EXP:
+        return "-inf" if neg else "inf"
+    val = Fraction(m) * (Fraction(2) ** exp)
+    return -val if neg else val
+
+
+def _parse_ld(b):
+    """string2ld: a long double (Fraction or "inf"/"-inf") or None."""
+    if not b or len(b) >= 5 * 1024 or b[:1].isspace():
+        return None
+    t = b.lower()
+    if t in (b"inf", b"+inf", b"infinity", b"+infinity"):
+        return "inf"
+    if t in (b"-inf", b"-infinity"):
+        return "-inf"
+    if _DEC_RE.match(b):
+        mant, _, ex = t.partition(b"e")
+        ex = int(ex) if ex else 0
+        digits = mant.lstrip(b"+-")
+        intpart, _, frac = digits.partition(b".")
+        sig = (intpart + frac).lstrip(b"0")
+        if not sig:
+            return Fraction(0)
+        mag = len(intpart.lstrip(b"0")) + ex if intpart.lstrip(b"0") else ex - (len(frac) - len(frac.lstrip(b"0")))
+        if mag > 4940:
+            return None            # ERANGE overflow
+        if mag < -4960:
+            return None            # ERANGE underflow to zero
+        q = Fraction(mant.decode()) * (Fraction(10) ** ex)
+        r = _ld_round(q)
+        if r.__class__ is str or r == 0:
+            return None
+        return r
+    m = _HEX_RE.match(b)
+    if m and (m.group(2) or m.group(3)):
+        sign, ip, fp, ex = m.groups()
+        val = int((ip + fp) or b"0", 16)
+        e2 = (int(ex) if ex else 0) - 4 * len(fp)
+        if val == 0:
+            return Fraction(0)
+        if val.bit_length() + e2 > 16400:
+            return None
+        if val.bit_length() + e2 < -16500:
+            return None
+        q = Fraction(val) * (Fraction(2) ** e2)
+        if sign == b"-":
+            q = -q
+        r = _ld_round(q)
+        if r.__class__ is str or r == 0:
+            return None
+        return r
+    return None
+
+
+def _fmt_human(q):
+    """ld2string(LD_STR_HUMAN): "%.17Lf" with trailing zeros removed."""
+    neg = q < 0
+    a = abs(q)
+    scaled = a * 10 ** 17
+    i, r = divmod(scaled.numerator, scaled.denominator)
+    twice = 2 * r
+    if twice > scaled.denominator or (twice == scaled.denominator and i & 1):
+        i += 1
+    s = b"%018d" % i
+    ip, fp = s[:-17], s[-17:].rstrip(b"0")
+    out = ip + (b"." + fp if fp else b"")
+    if neg and out != b"0":
+        out = b"-" + out
+    return out
+
+
+@command("hincrbyfloat")
+def cmd_hincrbyfloat(c, argv):
+    incr = _parse_ld(argv[3])
+    if incr is None:
+        return E.NOT_FLOAT
+    if incr.__class__ is str:
+        return _NAN_INF
+    key, field = argv[1], argv[2]
+    v, err = _hash_for_write(c, key)
+    if err is not None:
+        return err
+    cur = Fraction(0)
+    if v is not None:
+        old = v.get(field)
+        if old is not None:
+            cur = _parse_ld(old)
+            if cur is None:
+                return _NOT_FLOAT_HASH
+            if cur.__class__ is str:
+                return _NAN_INF_RESULT
+    val = _ld_round(cur + incr)
+    if val.__class__ is str:
+        return _NAN_INF_RESULT
+    out = _fmt_human(val)
+    _store_field(c, key, v, field, out)
+    srv = c.server
+    srv.dirty += 1
+    if srv.notify_on:
+        srv.notify(c.db, "h", "hincrbyfloat", key)
+    return _bulk(out)
+
+
+@command("hdel")
+def cmd_hdel(c, argv):
+    db = c.db
+    key = argv[1]
+    v = db.lookup_write(key)
+    if v is None:
+        return CZERO
+    cls = v.__class__
+    deleted = 0
+    gone = False
+    if cls is HashHT:
+        idx = v._idx
+        for f in argv[2:]:
+            if v.pop(f, None) is not None:
+                deleted += 1
+                if idx is not None:
+                    idx.discard(f)
+        if deleted:
+            v._keys = None
+            if not v:
+                gone = True
+    elif cls is HashLP:
+        blob = v
+        for f in argv[2:]:
+            b2 = LP.map_delete(blob, f)
+            if b2 is not None:
+                blob = b2
+                deleted += 1
+        if deleted:
+            if len(blob) <= 1:
+                gone = True
+            else:
+                db.data[key] = HashLP(blob)
+    else:
+        return E.WRONGTYPE
+    if deleted:
+        srv = c.server
+        srv.dirty += deleted
+        if gone:
+            db.delete(key)
+        else:
+            db.signal(key)
+        if srv.notify_on:
+            srv.notify(db, "h", "hdel", key)
+            if gone:
+                srv.notify(db, "g", "del", key)
+    return integer(deleted)
+
+
+# -- reads --------------------------------------------------------------------------
+def _read(c, key):
+    """(value or None, error or None)."""
+    v = c.db.lookup_read(key)
+    if v is None:
+        return None, None
+    cls = v.__class__
+    if cls is not HashLP and cls is not HashHT:
+        return None, E.WRONGTYPE
+    return v, None
+
+
+@command("hget")
+def cmd_hget(c, argv):
+    v = c.db.lookup_read(argv[1])
+    if v is None:
+        return c.r.nil
+    cls = v.__class__
+    if cls is HashHT:
+        x = dict.get(v, argv[2])
+    elif cls is HashLP:
+        x = LP.map_get(v, argv[2])
+    else:
+        return E.WRONGTYPE
+    if x is None:
+        return c.r.nil
+    return b"$%d\r\n%s\r\n" % (len(x), x)
+
+
+@command("hmget")
+def cmd_hmget(c, argv):
+    v, err = _read(c, argv[1])
+    if err is not None:
+        return err
+    nil = c.r.nil
+    out = [b"*%d\r\n" % (len(argv) - 2)]
+    if v is None:
+        out.append(nil * (len(argv) - 2))
+    else:
+        get = v.get
+        for f in argv[2:]:
+            x = get(f)
+            out.append(nil if x is None else b"$%d\r\n%s\r\n" % (len(x), x))
+    return b"".join(out)
+
+
+@command("hexists")
+def cmd_hexists(c, argv):
+    v, err = _read(c, argv[1])
+    if err is not None:
+        return err
+    if v is None:
+        return CZERO
+    return CONE if v.get(argv[2]) is not None else CZERO
+
+
+@command("hlen")
+def cmd_hlen(c, argv):
+    v, err = _read(c, argv[1])
+    if err is not None:
+        return err
+    if v is None:
+        return CZERO
+    return integer(v.size())
+
+
+@command("hstrlen")
+def cmd_hstrlen(c, argv):
+    v, err = _read(c, argv[1])
+    if err is not None:
+        return err
+    if v is None:
+        return CZERO
+    x = v.get(argv[2])
+    return CZERO if x is None else integer(len(x))
+
+
+def _bulks(items):
+    return b"".join([b"$%d\r\n%s\r\n" % (len(x), x) for x in items])
+
+
+@command("hkeys")
+def cmd_hkeys(c, argv):
+    v, err = _read(c, argv[1])
+    if err is not None:
+        return err
+    if v is None:
+        return b"*0\r\n"
+    ks = v.fields()
+    return b"*%d\r\n" % len(ks) + _bulks(ks)
+
+
+@command("hvals")
+def cmd_hvals(c, argv):
+    v, err = _read(c, argv[1])
+    if err is not None:
+        return err
+    if v is None:
+        return b"*0\r\n"
+    if v.__class__ is HashHT:
+        vs = list(v.values())
+    else:
+        vs = v.flat()[1::2]
+    return b"*%d\r\n" % len(vs) + _bulks(vs)
+
+
+@command("hgetall")
+def cmd_hgetall(c, argv):
+    v, err = _read(c, argv[1])
+    if err is not None:
+        return err
+    if v is None:
+        return c.r.empty_map
+    fl = v.flat()
+    return c.r.map_header(len(fl) >> 1) + _bulks(fl)
+
+
+# -- HRANDFIELD -------------------------------------------------------------------------
+@command("hrandfield")
+def cmd_hrandfield(c, argv):
+    n = len(argv)
+    if n >= 3:
+        cnt = parse_int(argv[2])
+        if cnt is None:
+            return E.NOT_INT
+        if cnt == LLONG_MIN:
+            return error("ERR value is out of range, value must between %d and %d"
+                         % (-LLONG_MAX, LLONG_MAX))
+        withvalues = False
+        if n > 4 or (n == 4 and argv[3].lower() != b"withvalues"):
+            return E.SYNTAX
+        if n == 4:
+            withvalues = True
+            if cnt < -(LLONG_MAX // 2) or cnt > LLONG_MAX // 2:
+                return _OUT_OF_RANGE
+        return _hrandfield_count(c, argv[1], cnt, withvalues)
+    v, err = _read(c, argv[1])
+    if err is not None:
+        return err
+    if v is None:
+        return c.r.nil
+    if v.__class__ is HashHT:
+        ks = v.keys_list()
+        f = ks[randrange(len(ks))]
+    else:
+        fl = v.flat()
+        f = fl[randrange(len(fl) >> 1) << 1]
+    return _bulk(f)
+
+
+def _hrandfield_count(c, key, cnt, withvalues):
+    v, err = _read(c, key)
+    if err is not None:
+        return err
+    if v is None or cnt == 0:
+        return b"*0\r\n"
+    resp3 = c.resp == 3
+    if v.__class__ is HashHT:
+        fields = v.keys_list()
+        getv = v.__getitem__
+    else:
+        fl = v.flat()
+        fields = fl[0::2]
+        vals = fl[1::2]
+        getv = None
+    size = len(fields)
+
+    def emit(idx_or_fields, by_index):
+        out = []
+        ap = out.append
+        for x in idx_or_fields:
+            if by_index:
+                f = fields[x]
+                val = vals[x] if withvalues and getv is None else None
+            else:
+                f = x
+                val = None
+            if withvalues:
+                if val is None:
+                    val = getv(f) if getv is not None else vals[fields.index(f)]
+                if resp3:
+                    ap(b"*2\r\n")
+                ap(b"$%d\r\n%s\r\n" % (len(f), f))
+                ap(b"$%d\r\n%s\r\n" % (len(val), val))
+            else:
+                ap(b"$%d\r\n%s\r\n" % (len(f), f))
+        return out
+
+    if cnt < 0 or cnt == 1:
+        count = -cnt if cnt < 0 else 1
+        idxs = [randrange(size) for _ in range(count)]
+    elif cnt >= size:
+        count = size
+        idxs = range(size)
+    else:
+        count = cnt
+        idxs = sample(range(size), count)
+        if v.__class__ is HashLP:
+            idxs.sort()          # listpack sampling keeps listpack order
+    hdr = b"*%d\r\n" % (count * 2 if withvalues and not resp3 else count)
+    return hdr + b"".join(emit(idxs, True))
+
+
+# -- HSCAN -----------------------------------------------------------------------------
+def parse_scan_args(argv, start):
+    """(pattern or None, count) or an encoded error, for [MATCH p] [COUNT n]."""
+    pat = None
+    count = 10
+    i = start
+    n = len(argv)
+    while i < n:
+        opt = argv[i].lower()
+        if opt == b"count" and i + 1 < n:
+            cv = parse_int(argv[i + 1])
+            if cv is None:
+                return E.NOT_INT
+            if cv < 1:
+                return E.SYNTAX
+            count = cv
+            i += 2
+        elif opt == b"match" and i + 1 < n:
+            pat = argv[i + 1]
+            i += 2
+        else:
+            return E.SYNTAX
+    if pat == b"*":
+        pat = None
+    return pat, count
+
+
+def scan_reply(cursor, items):
+    return b"*2\r\n$%d\r\n%d\r\n*%d\r\n" % (len(b"%d" % cursor), cursor, len(items)) + _bulks(items)
+
+
+@command("hscan")
+def cmd_hscan(c, argv):
+    cur = parse_cursor(argv[2])
+    if cur is None:
+        return _INVALID_CURSOR
+    opts = parse_scan_args(argv, 3)
+    if opts.__class__ is bytes:
+        return opts
+    pat, count = opts
+    v, err = _read(c, argv[1])
+    if err is not None:
+        return err
+    if v is None:
+        return b"*2\r\n$1\r\n0\r\n*0\r\n"
+    if v.__class__ is HashLP:
+        fl = v.flat()
+        if pat is not None:
+            m = compile_glob(pat)
+            out = []
+            for i in range(0, len(fl), 2):
+                if m(fl[i]):
+                    out.append(fl[i])
+                    out.append(fl[i + 1])
+            fl = out
+        return scan_reply(0, fl)
+    idx = v._idx
+    if idx is None:
+        idx = v._idx = HashIndex(v)
+    else:
+        idx.sync(v)
+    keys = []
+    nxt = idx.scan(cur, count, keys)
+    out = []
+    m = compile_glob(pat) if pat is not None else None
+    for f in keys:
+        if m is None or m(f):
+            out.append(f)
+            out.append(v[f])
+    return scan_reply(nxt, out)

@@ -1,0 +1,283 @@
+"""Set values in Redis 7.2's three encodings, with its conversion rules.
+
+- ``SetInt16`` / ``SetInt32`` / ``SetInt64`` (OBJECT ENCODING "intset"):
+  ``bytes`` subclasses from types/intset.py, members sorted ascending.
+- ``SetLP`` ("listpack", new in 7.2): a ``bytes`` subclass holding a marker
+  listpack sequence (types/listpack.py), members in insertion order.
+- ``SetHT`` ("hashtable"): a ``dict`` subclass member -> position in
+  ``_list``, a list of the members.  The list gives O(1) uniform random
+  picks (SPOP, SRANDMEMBER); removal moves the last member into the hole.
+  ``_idx`` is the SSCAN cursor index (see types/hash.py).
+
+The compact ones are immutable: ``add``/``remove``/``pop`` return
+``(new value, result)`` and the caller stores the new value when it is not
+the same object.  Conversions follow t_set.c of Redis 7.2: an intset grows
+into a hashtable past set-max-intset-entries, a non-integer member turns an
+intset into a listpack (when the listpack limits allow) or a hashtable, a
+listpack grows into a hashtable, and nothing ever converts back except a
+rebuilt value (``create``).
+
+Limits are module globals set by the config hooks in commands/sets.py.
+"""
+import sys
+from random import randrange
+
+from shardis.types import listpack as LP
+from shardis.types import intset as IS
+from shardis.commands.util import parse_int
+
+MAX_INTSET = 512
+MAX_LP_ENTRIES = 128
+MAX_LP_VALUE = 64
+
+
+def _digits(v):
+    return len(b"%d" % v)
+
+
+class _IntSetMixin:
+    __slots__ = ()
+    TYPE = b"set"
+    encoding = b"intset"
+
+    def size(self):
+        return len(self) // self.SIZE
+
+    def members(self):
+        return [b"%d" % v for v in memoryview(self).cast(self.CODE)]
+
+    def ismember(self, m):
+        v = parse_int(m)
+        if v is None:
+            return False
+        return self.contains(v)
+
+    def add(self, m):
+        v = parse_int(m)
+        if v is not None:
+            new, added = IS.insert(self, v, _INTSET_CLASSES)
+            if added and new.size() > min(MAX_INTSET, 1 << 30):
+                return _to_ht(new.members()), True
+            return new, added
+        n = self.size()
+        maxlen = max(_digits(self.min()), _digits(self.max())) if n else 0
+        if n < MAX_LP_ENTRIES and len(m) <= MAX_LP_VALUE and maxlen <= MAX_LP_VALUE:
+            items = self.members()
+            items.append(m)
+            return SetLP(LP.seq_pack(items)), True
+        items = self.members()
+        items.append(m)
+        return _to_ht(items), True
+
+    def remove(self, m):
+        v = parse_int(m)
+        if v is None:
+            return self, False
+        b = IS.remove(self, v)
+        if b is None:
+            return self, False
+        return self.__class__(b), True
+
+    def random(self):
+        m = memoryview(self).cast(self.CODE)
+        return b"%d" % m[randrange(len(m))]
+
+    def pop_one(self):
+        m = memoryview(self).cast(self.CODE)
+        i = randrange(len(m))
+        v = m[i]
+        size = self.SIZE
+        m.release()
+        return self.__class__(self[:i * size] + self[(i + 1) * size:]), b"%d" % v
+
+    def copy(self):
+        return self
+
+    def memory_usage(self):
+        return sys.getsizeof(self)
+
+
+class SetInt16(_IntSetMixin, IS.IntSetBase):
+    __slots__ = ()
+    CODE = "h"
+    SIZE = 2
+
+
+class SetInt32(_IntSetMixin, IS.IntSetBase):
+    __slots__ = ()
+    CODE = "i"
+    SIZE = 4
+
+
+class SetInt64(_IntSetMixin, IS.IntSetBase):
+    __slots__ = ()
+    CODE = "q"
+    SIZE = 8
+
+
+_INTSET_CLASSES = {"h": SetInt16, "i": SetInt32, "q": SetInt64}
+INTSET_CLASSES = (SetInt16, SetInt32, SetInt64)
+
+
+class SetLP(bytes):
+    __slots__ = ()
+    TYPE = b"set"
+    encoding = b"listpack"
+
+    def size(self):
+        return self.count(LP.SEP) - 1
+
+    def members(self):
+        return LP.seq_items(self)
+
+    def ismember(self, m):
+        return LP.seq_contains(self, m)
+
+    def add(self, m):
+        if LP.seq_contains(self, m):
+            return self, False
+        if self.size() < MAX_LP_ENTRIES and len(m) <= MAX_LP_VALUE:
+            return SetLP(LP.seq_append(self, m)), True
+        items = self.members()
+        items.append(m)
+        return _to_ht(items), True
+
+    def remove(self, m):
+        b = LP.seq_remove(self, m)
+        if b is None:
+            return self, False
+        return SetLP(b), True
+
+    def random(self):
+        items = self.members()
+        return items[randrange(len(items))]
+
+    def pop_one(self):
+        items = self.members()
+        i = randrange(len(items))
+        m = items.pop(i)
+        return SetLP(LP.seq_pack(items)), m
+
+    def copy(self):
+        return self
+
+    def memory_usage(self):
+        return sys.getsizeof(self)
+
+
+class SetHT(dict):
+    __slots__ = ("_list", "_idx")
+    TYPE = b"set"
+    encoding = b"hashtable"
+
+    def __init__(self, items=()):
+        lst = list(dict.fromkeys(items))
+        dict.__init__(self, zip(lst, range(len(lst))))
+        self._list = lst
+        self._idx = None
+
+    def size(self):
+        return len(self)
+
+    def members(self):
+        return list(self._list)
+
+    def ismember(self, m):
+        return m in self
+
+    def add(self, m):
+        if m in self:
+            return self, False
+        lst = self._list
+        self[m] = len(lst)
+        lst.append(m)
+        return self, True
+
+    def remove(self, m):
+        i = self.pop(m, None)
+        if i is None:
+            return self, False
+        lst = self._list
+        last = lst.pop()
+        if i < len(lst):
+            lst[i] = last
+            self[last] = i
+        if self._idx is not None:
+            self._idx.discard(m)
+        return self, True
+
+    def random(self):
+        lst = self._list
+        return lst[randrange(len(lst))]
+
+    def pop_one(self):
+        lst = self._list
+        m = lst[randrange(len(lst))]
+        self.remove(m)
+        return self, m
+
+    def copy(self):
+        return SetHT(self._list)
+
+    def memory_usage(self):
+        n = sys.getsizeof(self) + sys.getsizeof(self._list)
+        for m in self._list:
+            n += sys.getsizeof(m) + 32
+        return n
+
+
+def _to_ht(items):
+    return SetHT(items)
+
+
+def create(first, size_hint):
+    """setTypeCreate: an empty set able to take ``first`` (bytes or None for
+    "any string") sized for ``size_hint`` members."""
+    if first is not None and size_hint <= MAX_INTSET and parse_int(first) is not None:
+        return SetInt16(b"")
+    if size_hint <= MAX_LP_ENTRIES:
+        return SetLP(LP.EMPTY)
+    return SetHT()
+
+
+def maybe_convert(s, size_hint):
+    """setTypeMaybeConvert: grow a compact set into a hashtable when an
+    operation announces more members than its limit."""
+    cls = s.__class__
+    if cls is SetLP:
+        if size_hint > MAX_LP_ENTRIES:
+            return SetHT(s.members())
+    elif cls is not SetHT:
+        if size_hint > MAX_INTSET:
+            return SetHT(s.members())
+    return s
+
+
+def add_many(s, members):
+    """Add members one by one; (new value, number added)."""
+    added = 0
+    i = 0
+    n = len(members)
+    while i < n and s.__class__ is not SetHT:
+        s, a = s.add(members[i])
+        if a:
+            added += 1
+        i += 1
+    if i < n:
+        lst = s._list
+        for j in range(i, n):
+            m = members[j]
+            if m not in s:
+                s[m] = len(lst)
+                lst.append(m)
+                added += 1
+    return s, added
+
+
+def build(members):
+    """A set rebuilt from scratch (SINTERSTORE/SUNIONSTORE/...): starts as an
+    intset and adds members in order, as sunionDiffGenericCommand does."""
+    return add_many(SetInt16(b""), members)[0]
+
+
+SET_CLASSES = (SetInt16, SetInt32, SetInt64, SetLP, SetHT)
