@@ -505,10 +505,11 @@ def _ttl_generic(c, argv, ms, absolute):
     if when is None:
         return CNEG1
     if absolute:
-        return integer(when if ms else when // 1000)
-    ttl = when - c.server.now_ms
-    if ttl < 0:
-        ttl = 0
+        ttl = when
+    else:
+        ttl = when - c.server.now_ms
+        if ttl < 0:
+            ttl = 0
     return integer(ttl if ms else (ttl + 500) // 1000)
 
 
