@@ -42,21 +42,21 @@ def flags_from_text(text):
 
 
 def text_from_flags(mask):
-    """The canonical text Redis prints for a mask (CONFIG GET)."""
+    """The text Redis prints for a mask (keyspaceEventsFlagsToString): 'n'
+    only when not all classes are set, and 'm' after K and E."""
     out = ""
     if mask & ALL == ALL:
         out = "A"
     else:
-        for ch in "g$lshzxetd":
+        for ch in "g$lshzxetdn":
             if mask & BITS[ch]:
                 out += ch
-    for ch in "mn":
-        if mask & BITS[ch]:
-            out += ch
     if mask & KEYSPACE:
         out += "K"
     if mask & KEYEVENT:
         out += "E"
+    if mask & KEY_MISS:
+        out += "m"
     return out
 
 

@@ -1,0 +1,178 @@
+"""Keyspace notifications compared with redis-server: a subscriber on each
+server listens to every keyspace/keyevent channel while the same commands run
+on both; the messages received (exact bytes, in order) must be equal.
+
+``assert_events(diff, conns, flags, steps)`` is the reusable helper: other
+families add their events by calling it with their commands, e.g.
+
+    assert_events(diff, conns, "KEA", [("HSET", "h", "f", "v"), ("HDEL", "h", "f")])
+
+A step is a command tuple, or ``("__sleep__", seconds)``.
+"""
+import time
+
+import pytest
+
+from tests.behaviour.test_pubsub import conns  # noqa: F401  (fixture)
+
+SENTINEL = "__events_done__"
+
+
+def _drain(client):
+    """Raw messages until the sentinel message (excluded)."""
+    out = []
+    while True:
+        raw, v = client.read()
+        if isinstance(v, list) and len(v) >= 3 and v[1] == SENTINEL.encode():
+            return out
+        out.append(raw)
+
+
+def collect_events(diff, conns, flags, steps, pattern="__key*@*__:*", sub_protocol=None):
+    """Run ``steps`` on both servers with notify-keyspace-events=``flags``;
+    returns (redis messages, shardis messages) seen by a subscriber of
+    ``pattern``."""
+    sub = conns(sub_protocol)
+    sub.send("PSUBSCRIBE", pattern)
+    sub.read()
+    sub.send("SUBSCRIBE", SENTINEL)
+    sub.read()
+    try:
+        diff("CONFIG", "SET", "notify-keyspace-events", flags)
+        for step in steps:
+            if step[0] == "__sleep__":
+                time.sleep(step[1])
+            else:
+                diff(*step)
+        diff("PUBLISH", SENTINEL, "end")
+        return _drain(sub.r), _drain(sub.s)
+    finally:
+        diff.r.call("CONFIG", "SET", "notify-keyspace-events", "")
+        diff.s.call("CONFIG", "SET", "notify-keyspace-events", "")
+        diff.r.call("SELECT", "0")
+        diff.s.call("SELECT", "0")
+
+
+def assert_events(diff, conns, flags, steps, **kw):
+    r, s = collect_events(diff, conns, flags, steps, **kw)
+    assert s == r, f"flags={flags!r}\n redis:   {r!r}\n shardis: {s!r}"
+    return s
+
+
+STRING_STEPS = [
+    ("SET", "s", "v"),
+    ("SET", "s", "v2", "XX"),
+    ("SET", "s", "v3", "NX"),                 # no write, no event
+    ("SET", "t", "v", "EX", "100"),
+    ("SET", "t", "v", "KEEPTTL"),
+    ("SET", "t", "w", "GET"),
+    ("INCR", "n"),
+    ("INCRBY", "n", "5"),
+    ("DECR", "n"),
+    ("DECRBY", "n", "2"),
+    ("MSET", "a", "1", "b", "2"),
+    ("GET", "a"),
+    ("DEL", "a", "b", "missing"),
+]
+
+LIST_STEPS = [
+    ("RPUSH", "l", "a", "b", "c", "d"),
+    ("LPUSH", "l", "z"),
+    ("LPUSHX", "nolist", "x"),
+    ("LPOP", "l"),
+    ("RPOP", "l"),
+    ("LSET", "l", "0", "A"),
+    ("LINSERT", "l", "BEFORE", "A", "x"),
+    ("LREM", "l", "0", "x"),
+    ("LTRIM", "l", "0", "1"),
+    ("RPUSH", "l2", "x"),
+    ("RPOP", "l2"),                           # empties l2: del event
+]
+
+
+@pytest.mark.parametrize("flags", ["KEA", "AK", "AE", "K$", "E$", "Kg", "Eg$", "KEl", "A",
+                                   "KE", ""])
+def test_string_events(diff, conns, flags):
+    assert_events(diff, conns, flags, STRING_STEPS)
+
+
+@pytest.mark.parametrize("flags", ["KEA", "KEl", "Eg", "K$"])
+def test_list_events(diff, conns, flags):
+    assert_events(diff, conns, flags, LIST_STEPS)
+
+
+@pytest.mark.parametrize("flags", ["KEA", "Kx", "Eg", "KE$"])
+def test_expire_events(diff, conns, flags):
+    steps = [
+        ("SET", "e1", "v", "PX", "30"),
+        ("SET", "e2", "v"),
+        ("EXPIRE", "e2", "100"),
+        ("PERSIST", "e2"),
+        ("EXPIRE", "e2", "0"),          # deletes at once: a del event
+        ("__sleep__", 0.15),
+        ("GET", "e1"),                  # expired (lazily or already actively)
+        ("EXISTS", "e1"),
+    ]
+    assert_events(diff, conns, flags, steps)
+
+
+def test_generic_events(diff, conns):
+    steps = [
+        ("SET", "a", "1"),
+        ("RENAME", "a", "b"),
+        ("SET", "c", "1"),
+        ("EXPIRE", "c", "100"),
+        ("RENAME", "c", "d"),
+        ("DEL", "b", "d"),
+    ]
+    assert_events(diff, conns, "KEA", steps)
+
+
+def test_event_db_and_patterns(diff, conns):
+    steps = [("SELECT", "3"), ("SET", "k", "v"), ("DEL", "k"), ("SELECT", "0"),
+             ("SET", "k", "v")]
+    assert_events(diff, conns, "KEA", steps)
+    assert_events(diff, conns, "KEA", steps, pattern="__keyspace@3__:*")
+    assert_events(diff, conns, "KEA", steps, pattern="__keyevent@0__:set")
+
+
+def test_binary_keys(diff, conns):
+    steps = [("SET", b"k\x00\xff\r\n", "v"), ("DEL", b"k\x00\xff\r\n")]
+    assert_events(diff, conns, "KEA", steps)
+
+
+def test_config_canonical(diff):
+    try:
+        for flags in ["KEA", "AKE", "g$lshzxetd", "gKE", "Ex", "KEm", "A", "tdE", ""]:
+            diff("CONFIG", "SET", "notify-keyspace-events", flags)
+            diff("CONFIG", "GET", "notify-keyspace-events")
+        diff.error("CONFIG", "SET", "notify-keyspace-events", "KEq")
+        diff("CONFIG", "GET", "notify-keyspace-events")
+    finally:
+        diff.r.call("CONFIG", "SET", "notify-keyspace-events", "")
+        diff.s.call("CONFIG", "SET", "notify-keyspace-events", "")
+
+
+def test_resp3_events_to_self(diff, conns):
+    """A RESP3 client subscribed to its own events gets each push before the
+    reply of the command that caused it (also inside EXEC's array)."""
+    a = conns(3)
+    try:
+        diff("CONFIG", "SET", "notify-keyspace-events", "KEA")
+        a.send("PSUBSCRIBE", "__key*__:*")
+        a.read()
+        a.send("SET", "k", "v")
+        for _ in range(3):
+            a.read()
+        a.send_raw(b"*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$1\r\n1\r\n*2\r\n$4\r\nINCR\r\n$1\r\nx\r\n")
+        for _ in range(6):
+            a.read()
+        a("MULTI")
+        a("SET", "m", "1")
+        a("DEL", "m")
+        a("EXEC")           # the pushes are inside the array, as Redis writes them
+        for _ in range(4):
+            a.read()
+    finally:
+        diff.r.call("CONFIG", "SET", "notify-keyspace-events", "")
+        diff.s.call("CONFIG", "SET", "notify-keyspace-events", "")
