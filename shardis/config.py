@@ -301,6 +301,10 @@ class Config:
             raise ConfigError("Bad directive or wrong number of arguments")
         if not d.multi_arg and len(args) != 1:
             raise ConfigError("wrong number of arguments")
+        if d.multi_arg and len(args) == 1 and args[0]:
+            # --save "100 1 200 2": a single argument of a multi-argument
+            # directive is split like a config line
+            args = split_config_line(args[0]) or []
         if d.kind == "special" and "append" in d.flags:
             # save / client-output-buffer-limit: lines accumulate; the first
             # one met while loading replaces the default.
@@ -566,28 +570,40 @@ def _bad_line(source, lineno, line, msg):
 
 
 def parse_command_line(argv):
-    """redis-server style argv: [configfile] [--name value ...] [-].
-    Returns (path or None, directives text). Like redis-server, each option
-    starts a new line (the text begins with a newline, so the first option is
-    line 2 in errors) and its values are quoted."""
+    """redis-server style argv: ``[configfile|-] [--name value ...]``.
+
+    Returns (path or None, read_stdin, directives text). As redis-server does,
+    each ``--name`` starts a new line of the text (which begins with a
+    newline, so the first option is line 2 in errors), its values are
+    quoted; an option name with no value yet takes the next argument as its
+    value even when it starts with ``--``; a lone ``--save`` means ``save ""``;
+    ``--port 6380`` in one argument is split."""
     path = None
-    rest = list(argv)
-    if rest and not rest[0].startswith("--"):
-        path = rest.pop(0)
-    lines = []
-    cur = None
-    for a in rest:
-        if a.startswith("--") and len(a) > 2:
-            if cur is not None:
-                lines.append(cur)
-            cur = [a[2:]]
-        elif cur is None:
-            raise ConfigError(f"Invalid argument '{a}'")
+    stdin = False
+    j = 0
+    n = len(argv)
+    if argv and not argv[0].startswith("-"):
+        path = argv[0]
+        j = 1
+    parts = []
+    handled = True          # the last option already has a value
+    while j < n:
+        a = argv[j]
+        if a == "-" and (j == 0 or j == n - 1):
+            stdin = True    # "-" first or last: read more config from stdin
+        elif a.startswith("--") and handled:
+            parts.append("\n" + a[2:] + " ")
+            words = split_config_line(a) or [a]
+            if len(words) == 1:
+                handled = False
+                last = a.lower() == "--save"
+                if last and (j == n - 1 or argv[j + 1].startswith("--")):
+                    parts.append('""')
+                    handled = j != n - 1
+            else:
+                handled = True
         else:
-            cur.append(a)
-    if cur is not None:
-        lines.append(cur)
-    if not lines:
-        return path, ""
-    text = "".join("\n" + " ".join([ln[0]] + [sds_repr(x) for x in ln[1:]]) for ln in lines)
-    return path, text
+            parts.append(sds_repr(a) + " ")
+            handled = True
+        j += 1
+    return path, stdin, "".join(parts)

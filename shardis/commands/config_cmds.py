@@ -110,7 +110,9 @@ def _default_user_line(cfg):
 def setup(server):
     cfg = server.config
     cfg.protected_ok = _protected_ok
-    cfg.on_change("dir", _chdir)
+    # not on_change: the startup chdir already happened, and a relative dir
+    # must not be applied twice
+    cfg.hooks.setdefault("dir", []).append(_chdir)
     # ACL users: an ACL subsystem may register server.extensions["acl_rewrite"]
     # (a callable returning [(option, [lines])]); until then the default user
     # is described from requirepass, as Redis writes it.

@@ -305,17 +305,22 @@ class Server:
 def run(argv):
     """Entry point: parse redis-server style arguments and serve."""
     from shardis.config import parse_command_line
-    from shardis.defaults import DEFAULT_CONF
+    from shardis.defaults import DEFAULT_CONF, USAGE
     try:
         cfg = Config(directives())
         if argv and argv[0] in ("-v", "--version"):
             print(f"shardis server v={__version__} (Redis 7.2 compatible)")
             return 0
-        path, text = parse_command_line(argv)
+        if argv and argv[0] in ("-h", "--help"):
+            sys.stderr.write(USAGE)
+            return 1
+        path, from_stdin, text = parse_command_line(argv)
         if path is None and not argv:
             cfg.load_text(DEFAULT_CONF, "(embedded default config)")
         if path:
             cfg.load_file(path)
+        if from_stdin:
+            cfg.load_text(sys.stdin.read(), "(stdin)")
         if text:
             cfg.load_text(text, "(command line)")
     except ConfigError as e:
