@@ -248,7 +248,10 @@ def _client_gone(c):
 
 
 def install(srv):
-    """Called once by the server at start (through commands.blocking.setup)."""
+    """Called by the list/zset/stream modules' setup(server); idempotent."""
+    if srv.extensions.get("blocking_installed"):
+        return
+    srv.extensions["blocking_installed"] = True
     _state(srv)
     srv.handle_ready_keys = lambda: handle_ready_keys(srv)
     srv.add_cleanup(_client_gone)

@@ -46,7 +46,7 @@ def test_pop_errors(diff):
     diff.error("LPOP", "l", "-1")
     diff.error("LPOP", "l", "x")
     diff.error("RPOP", "l", "1", "2")
-    diff("SET", "s", "v")
+    diff("ZADD", "s", "1", "v")
     diff.error("LPOP", "s")
     diff.error("LPUSH", "s", "a")
     diff.error("LRANGE", "s", "0", "1")
@@ -128,7 +128,7 @@ def test_lmove_rpoplpush(diff):
     diff("LRANGE", "d", "0", "-1")
     diff("LMOVE", "nx", "d", "LEFT", "RIGHT")
     diff.error("LMOVE", "d", "x", "UP", "RIGHT")
-    diff("SET", "str", "v")
+    diff("ZADD", "str", "1", "v")
     diff.error("LMOVE", "d", "str", "LEFT", "RIGHT")
     diff.error("RPOPLPUSH", "str", "d")
     diff("LRANGE", "d", "0", "-1")
@@ -146,7 +146,7 @@ def test_lmpop(diff):
     diff.error("LMPOP", "1", "a", "LEFT", "COUNT", "1", "COUNT", "1")
     diff.error("LMPOP", "1", "a", "LEFT", "FOO")
     diff.error("LMPOP", "x", "a", "LEFT")
-    diff("SET", "s", "x")
+    diff("ZADD", "s", "1", "x")
     diff.error("LMPOP", "1", "s", "LEFT")
 
 

@@ -1,0 +1,294 @@
+"""Sorted set values in two encodings, as Redis keeps them.
+
+``ZPack`` (OBJECT ENCODING "listpack") is a ``bytes`` subclass: the whole
+sorted set is one immutable packed blob, entries in (score, member) order::
+
+    [count: u32 LE] entry*
+    entry = [member len prefix: 1..3 bytes][member][score]
+    len prefix: n < 0x80 -> n; n < 0x4000 -> 0x80|n>>8, n&255;
+                else 0xC0|n>>16, n>>8&255, n&255
+    score: tag byte t; t < 0xF0: the integer t; 0xF0: i16 LE follows;
+           0xF1: i32 LE; 0xF2: IEEE double LE (fractions, big values, -0.0, inf)
+
+``ZSkip`` (OBJECT ENCODING "skiplist") is Redis's dict + skiplist pair: a
+member -> score ``dict`` and a ``sortedcontainers.SortedList`` of
+(score, member) tuples (the order-statistic role of the skiplist: add,
+remove, rank, index and bisect in O(log n)).
+
+Both classes share one API. A ZPack is immutable, so mutators return the
+(possibly new) value and the caller stores it back (``db.data[key] = v``):
+
+- ``v.card()``                     number of members
+- ``v.score(member)``              float or None
+- ``v.seq()``                      sorted sequence of (score, member): a list
+                                   (ZPack) or the SortedList itself (ZSkip);
+                                   supports len, indexing, slicing
+- ``v.rank(member)``               0-based rank or None
+- ``v.add(member, score) -> v``    insert or update
+- ``v.remove(member) -> (v, bool)``
+- ``v.items()``                    list of (member, score) in order
+- ``from_pairs(dict_or_pairs)``    build with the encoding Redis would pick
+- ``bisect_left(seq, key)`` / ``bisect_right(seq, key)`` for range lookups;
+  ``TOP`` sorts after every member: (score, TOP) bounds a score from above.
+
+Geo (GEOADD...) stores its points in these values.
+"""
+import bisect as _bisect
+import struct
+
+from sortedcontainers import SortedList
+
+MAX_ENTRIES = 128
+MAX_VALUE = 64
+
+_LENB = [bytes((i,)) for i in range(128)]
+_I16 = struct.Struct("<h")
+_I32 = struct.Struct("<i")
+_DBL = struct.Struct("<d")
+_SCB = [bytes((i,)) for i in range(0xF0)]
+
+
+def set_max_entries(v):
+    global MAX_ENTRIES
+    MAX_ENTRIES = v
+
+
+def set_max_value(v):
+    global MAX_VALUE
+    MAX_VALUE = v
+
+
+class _Top:
+    """Compares greater than any bytes member."""
+    __slots__ = ()
+
+    def __lt__(self, o):
+        return False
+
+    def __gt__(self, o):
+        return True
+
+    def __le__(self, o):
+        return o is self
+
+    def __ge__(self, o):
+        return True
+
+    def __eq__(self, o):
+        return o is self
+
+    def __hash__(self):
+        return 0
+
+
+TOP = _Top()
+
+
+def _prefix(n):
+    if n < 0x80:
+        return _LENB[n]
+    if n < 0x4000:
+        return bytes((0x80 | n >> 8, n & 255))
+    return bytes((0xC0 | n >> 16, n >> 8 & 255, n & 255))
+
+
+def _enc_score(s):
+    # -0.0 becomes 0 here, as Redis's listpack stores it (the skiplist keeps -0)
+    if s.is_integer() and -2147483648 <= s <= 2147483647:
+        i = int(s)
+        if 0 <= i < 0xF0:
+            return _SCB[i]
+        if -32768 <= i <= 32767:
+            return b"\xf0" + _I16.pack(i)
+        return b"\xf1" + _I32.pack(i)
+    return b"\xf2" + _DBL.pack(s)
+
+
+def _decode(blob):
+    """List of (score, member) from a ZPack blob."""
+    out = []
+    ap = out.append
+    i = 4
+    n = len(blob)
+    while i < n:
+        l = blob[i]
+        if l < 0x80:
+            i += 1
+        elif l < 0xC0:
+            l = (l & 0x3F) << 8 | blob[i + 1]
+            i += 2
+        else:
+            l = (l & 0x3F) << 16 | blob[i + 1] << 8 | blob[i + 2]
+            i += 3
+        m = blob[i:i + l]
+        i += l
+        t = blob[i]
+        if t < 0xF0:
+            s = float(t)
+            i += 1
+        elif t == 0xF0:
+            s = float(_I16.unpack_from(blob, i + 1)[0])
+            i += 3
+        elif t == 0xF1:
+            s = float(_I32.unpack_from(blob, i + 1)[0])
+            i += 5
+        else:
+            s = _DBL.unpack_from(blob, i + 1)[0]
+            i += 9
+        ap((s, m))
+    return out
+
+
+def _encode(seq):
+    """ZPack from a sorted sequence of (score, member)."""
+    n = len(seq)
+    parts = [bytes((n & 255, n >> 8 & 255, n >> 16 & 255, n >> 24 & 255))]
+    ap = parts.append
+    for s, m in seq:
+        k = len(m)
+        ap(_LENB[k] if k < 0x80 else _prefix(k))
+        ap(m)
+        ap(_enc_score(s))
+    return ZPack(b"".join(parts))
+
+
+def fits_listpack(count, maxlen):
+    return count <= MAX_ENTRIES and maxlen <= MAX_VALUE
+
+
+class ZPack(bytes):
+    __slots__ = ()
+    TYPE = b"zset"
+    encoding = b"listpack"
+
+    def card(self):
+        return self[0] | self[1] << 8 | self[2] << 16 | self[3] << 24
+
+    def seq(self):
+        return _decode(self)
+
+    def items(self):
+        return [(m, s) for s, m in _decode(self)]
+
+    def score(self, member):
+        for s, m in _decode(self):
+            if m == member:
+                return s
+        return None
+
+    def rank(self, member):
+        for i, (s, m) in enumerate(_decode(self)):
+            if m == member:
+                return i
+        return None
+
+    def add(self, member, score):
+        seq = [p for p in _decode(self) if p[1] != member]
+        if len(seq) + 1 > MAX_ENTRIES or len(member) > MAX_VALUE:
+            z = ZSkip.from_seq(seq)
+            return z.add(member, score)
+        _bisect.insort(seq, (score, member))
+        return _encode(seq)
+
+    def remove(self, member):
+        seq = _decode(self)
+        for i, p in enumerate(seq):
+            if p[1] == member:
+                del seq[i]
+                return _encode(seq), True
+        return self, False
+
+    def memory_usage(self):
+        return self.__sizeof__()
+
+
+class ZSkip:
+    __slots__ = ("d", "sl")
+    TYPE = b"zset"
+    encoding = b"skiplist"
+
+    def __init__(self):
+        self.d = {}
+        self.sl = SortedList()
+
+    @classmethod
+    def from_seq(cls, seq):
+        z = cls()
+        z.sl = SortedList(seq)
+        z.d = {m: s for s, m in seq}
+        return z
+
+    def card(self):
+        return len(self.d)
+
+    def seq(self):
+        return self.sl
+
+    def items(self):
+        return [(m, s) for s, m in self.sl]
+
+    def score(self, member):
+        return self.d.get(member)
+
+    def rank(self, member):
+        s = self.d.get(member)
+        if s is None:
+            return None
+        return self.sl.bisect_left((s, member))
+
+    def add(self, member, score):
+        d = self.d
+        old = d.get(member)
+        if old is not None:
+            if old == score:
+                return self
+            self.sl.remove((old, member))
+        d[member] = score
+        self.sl.add((score, member))
+        return self
+
+    def remove(self, member):
+        s = self.d.pop(member, None)
+        if s is None:
+            return self, False
+        self.sl.remove((s, member))
+        return self, True
+
+    def memory_usage(self):
+        n = len(self.d)
+        return 232 + n * (56 + 72 + 24 + 8) + sum(33 + len(m) for m in self.d)
+
+
+def from_pairs(pairs):
+    """A zset from (member, score) pairs (members unique), in the encoding
+    Redis gives a set built at once; None when empty."""
+    seq = sorted((s, m) for m, s in pairs)
+    if not seq:
+        return None
+    maxlen = max(len(m) for s, m in seq)
+    if fits_listpack(len(seq), maxlen):
+        return _encode(seq)
+    return ZSkip.from_seq(seq)
+
+
+def from_seq_listpack_or_skip(seq, force_skip=False):
+    """Sorted (score, member) list -> value (listpack if it fits)."""
+    if not force_skip and fits_listpack(len(seq), max((len(m) for s, m in seq), default=0)):
+        return _encode(seq)
+    return ZSkip.from_seq(seq)
+
+
+def bisect_left(seq, key):
+    if seq.__class__ is list:
+        return _bisect.bisect_left(seq, key)
+    return seq.bisect_left(key)
+
+
+def bisect_right(seq, key):
+    if seq.__class__ is list:
+        return _bisect.bisect_right(seq, key)
+    return seq.bisect_right(key)
+
+
+def encode_seq(seq):
+    return _encode(seq)

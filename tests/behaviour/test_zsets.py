@@ -1,0 +1,261 @@
+"""Differential tests of the sorted set commands (listpack and skiplist)."""
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from tests.behaviour.test_lists import check_encoding
+
+
+def _fill(diff, key, n, big=False):
+    args = []
+    for i in range(n):
+        args += [str((i * 7) % 13 - 3 + (0.5 if i % 3 == 0 else 0)), ("m%03d" % i) * (30 if big else 1)]
+    diff("ZADD", key, *args)
+
+
+@pytest.mark.parametrize("n", [10, 200])
+def test_zadd_flags(diff, n):
+    _fill(diff, "z", n)
+    check_encoding(diff, "z")
+    diff("ZADD", "z", "NX", "100", "m001", "5", "new")
+    diff("ZADD", "z", "XX", "100", "m001", "5", "new2")
+    diff("ZADD", "z", "XX", "CH", "101", "m001", "5", "new2")
+    diff("ZADD", "z", "GT", "CH", "1", "m001", "500", "m002")
+    diff("ZADD", "z", "LT", "CH", "1", "m001", "500", "m003")
+    diff("ZADD", "z", "INCR", "2.5", "m004")
+    diff("ZADD", "z", "NX", "INCR", "2.5", "m004")
+    diff("ZADD", "z", "XX", "INCR", "2.5", "nope")
+    diff("ZADD", "z", "GT", "INCR", "-1", "m004")
+    diff("ZADD", "z", "-0", "negzero", "inf", "top", "-inf", "bottom", "1e300", "huge")
+    diff("ZADD", "z", "0.1", "tenth", "3.0000000000000004", "tiny")
+    diff("ZSCORE", "z", "negzero")
+    diff("ZSCORE", "z", "tenth")
+    diff("ZSCORE", "z", "tiny")
+    diff("ZSCORE", "z", "huge")
+    diff("ZSCORE", "z", "top")
+    diff("ZMSCORE", "z", "m001", "nope", "bottom")
+    diff("ZMSCORE", "nokey", "a", "b")
+    diff("ZCARD", "z")
+    diff("ZRANGE", "z", "0", "-1", "WITHSCORES")
+    diff.error("ZADD", "z", "INCR", "1", "a", "2", "b")
+    diff.error("ZADD", "z", "NX", "XX", "1", "a")
+    diff.error("ZADD", "z", "GT", "LT", "1", "a")
+    diff.error("ZADD", "z", "NX", "GT", "1", "a")
+    diff.error("ZADD", "z", "1")
+    diff.error("ZADD", "z", "x", "a")
+    diff.error("ZADD", "z", "nan", "a")
+    diff.error("ZADD", "z", "1", "a", "2")
+    diff("ZADD", "inf", "inf", "a")
+    diff.error("ZINCRBY", "inf", "-inf", "a")
+    diff("ZINCRBY", "z", "3", "m001")
+    diff("ZINCRBY", "z", "3", "brandnew")
+    diff.error("ZINCRBY", "z", "x", "m001")
+    diff("RPUSH", "s", "x")
+    diff.error("ZADD", "s", "1", "a")
+    diff.error("ZSCORE", "s", "a")
+    diff("ZADD", "nx", "XX", "1", "a")
+    diff("ZADD", "nx", "XX", "INCR", "1", "a")
+    diff("EXISTS", "nx")
+
+
+@pytest.mark.parametrize("n", [10, 200])
+def test_ranks_and_ranges(diff, n):
+    _fill(diff, "z", n)
+    for m in ("m000", "m005", "zz"):
+        diff("ZRANK", "z", m)
+        diff("ZREVRANK", "z", m)
+    diff("ZRANK", "nokey", "a")
+    for a, b in [(0, -1), (2, 5), (-3, -1), (5, 2), (-100, 3), (0, 1000)]:
+        diff("ZRANGE", "z", str(a), str(b))
+        diff("ZRANGE", "z", str(a), str(b), "REV", "WITHSCORES")
+        diff("ZREVRANGE", "z", str(a), str(b), "WITHSCORES")
+    for a, b in [("-inf", "+inf"), ("(1", "5"), ("1", "(5"), ("(1", "(1.5"), ("2", "1"), ("-1", "-1")]:
+        diff("ZRANGEBYSCORE", "z", a, b)
+        diff("ZRANGEBYSCORE", "z", a, b, "WITHSCORES", "LIMIT", "1", "3")
+        diff("ZREVRANGEBYSCORE", "z", b, a, "WITHSCORES")
+        diff("ZREVRANGEBYSCORE", "z", b, a, "LIMIT", "2", "-1")
+        diff("ZRANGE", "z", a, b, "BYSCORE", "LIMIT", "0", "2")
+        diff("ZRANGE", "z", b, a, "BYSCORE", "REV", "LIMIT", "1", "2", "WITHSCORES")
+        diff("ZCOUNT", "z", a, b)
+    diff.error("ZRANGEBYSCORE", "z", "x", "1")
+    diff.error("ZRANGE", "z", "0", "1", "LIMIT", "0", "1")
+    diff.error("ZRANGE", "z", "a", "b", "BYLEX", "WITHSCORES")
+    diff.error("ZRANGE", "z", "0", "1", "FOO")
+    diff.error("ZRANGE", "z", "x", "1")
+    diff.error("ZCOUNT", "z", "(x", "1")
+    diff("ZRANGE", "nokey", "0", "-1")
+
+
+@pytest.mark.parametrize("n", [10, 200])
+def test_lex(diff, n):
+    diff("ZADD", "z", *sum([["0", "%c%03d" % (97 + i % 26, i)] for i in range(n)], []))
+    for a, b in [("-", "+"), ("[b", "[d"), ("(b", "(d"), ("[b000", "+"), ("-", "(c"), ("+", "-"), ("[z", "[a")]:
+        diff("ZRANGEBYLEX", "z", a, b)
+        diff("ZRANGEBYLEX", "z", a, b, "LIMIT", "1", "2")
+        diff("ZREVRANGEBYLEX", "z", b, a)
+        diff("ZREVRANGEBYLEX", "z", b, a, "LIMIT", "1", "3")
+        diff("ZRANGE", "z", a, b, "BYLEX")
+        diff("ZRANGE", "z", b, a, "BYLEX", "REV", "LIMIT", "0", "2")
+        diff("ZLEXCOUNT", "z", a, b)
+    diff.error("ZRANGEBYLEX", "z", "a", "b")
+    diff.error("ZLEXCOUNT", "z", "a", "+")
+    diff("ZREMRANGEBYLEX", "z", "[b", "(c")
+    diff("ZRANGE", "z", "0", "-1")
+
+
+@pytest.mark.parametrize("n", [10, 200])
+def test_remove(diff, n):
+    _fill(diff, "z", n)
+    diff("ZREM", "z", "m000", "m001", "nope")
+    diff("ZREM", "nokey", "a")
+    diff("ZREMRANGEBYRANK", "z", "0", "2")
+    diff("ZREMRANGEBYRANK", "z", "-2", "-1")
+    diff("ZREMRANGEBYSCORE", "z", "(1", "3")
+    diff("ZREMRANGEBYSCORE", "z", "100", "200")
+    diff("ZRANGE", "z", "0", "-1", "WITHSCORES")
+    diff.error("ZREMRANGEBYSCORE", "z", "a", "1")
+    diff.error("ZREMRANGEBYRANK", "z", "a", "1")
+    diff("ZREMRANGEBYRANK", "z", "0", "-1")
+    diff("EXISTS", "z")
+
+
+@pytest.mark.parametrize("n", [10, 200])
+def test_pops(diff, n):
+    _fill(diff, "z", n)
+    diff("ZPOPMIN", "z")
+    diff("ZPOPMAX", "z")
+    diff("ZPOPMIN", "z", "3")
+    diff("ZPOPMAX", "z", "2")
+    diff("ZPOPMIN", "z", "0")
+    diff("ZPOPMIN", "nokey")
+    diff("ZPOPMIN", "nokey", "2")
+    diff.error("ZPOPMIN", "z", "-1")
+    diff.error("ZPOPMIN", "z", "x")
+    diff("ZMPOP", "2", "nokey", "z", "MIN")
+    diff("ZMPOP", "2", "nokey", "z", "MAX", "COUNT", "3")
+    diff("ZMPOP", "1", "nokey", "MAX")
+    diff.error("ZMPOP", "0", "z", "MIN")
+    diff.error("ZMPOP", "1", "z", "MIDDLE")
+    diff.error("ZMPOP", "1", "z", "MIN", "COUNT", "0")
+    diff("ZPOPMAX", "z", "1000")
+    diff("EXISTS", "z")
+
+
+@pytest.mark.parametrize("n", [5, 200])
+def test_setops(diff, n):
+    _fill(diff, "a", n)
+    diff("ZADD", "b", "1", "m001", "2", "m002", "3", "x", "4.5", "m004")
+    diff("SADD", "s", "m001", "x", "y")
+    for op in ("ZUNION", "ZINTER"):
+        diff(op, "2", "a", "b")
+        diff(op, "2", "a", "b", "WITHSCORES")
+        diff(op, "2", "a", "b", "WEIGHTS", "2", "0.5", "AGGREGATE", "MAX", "WITHSCORES")
+        diff(op, "2", "a", "b", "AGGREGATE", "MIN", "WITHSCORES")
+        diff(op, "3", "a", "b", "nokey", "WITHSCORES")
+        diff(op, "2", "b", "s", "WITHSCORES")
+        diff.error(op, "2", "a", "b", "WEIGHTS", "1", "x")
+        diff.error(op, "2", "a", "b", "AGGREGATE", "AVG")
+        diff.error(op, "0", "a")
+        diff.error(op, "3", "a", "b")
+    diff("ZDIFF", "2", "a", "b", "WITHSCORES")
+    diff("ZDIFF", "1", "nokey")
+    diff.error("ZDIFF", "2", "a", "b", "WEIGHTS", "1", "1")
+    diff("ZUNIONSTORE", "d", "2", "a", "b", "WEIGHTS", "1", "-1")
+    diff("ZRANGE", "d", "0", "-1", "WITHSCORES")
+    check_encoding(diff, "d")
+    diff("ZINTERSTORE", "d", "2", "a", "b")
+    diff("ZDIFFSTORE", "d", "2", "a", "b")
+    diff("ZRANGE", "d", "0", "-1", "WITHSCORES")
+    diff("ZINTERSTORE", "d", "2", "a", "nokey")
+    diff("EXISTS", "d")
+    diff.error("ZUNIONSTORE", "d", "2", "a", "b", "WITHSCORES")
+    diff("ZINTERCARD", "2", "a", "b")
+    diff("ZINTERCARD", "2", "a", "b", "LIMIT", "1")
+    diff.error("ZINTERCARD", "0", "a")
+    diff.error("ZINTERCARD", "2", "a", "b", "LIMIT", "-1")
+    diff("RPUSH", "str", "x")
+    diff.error("ZUNION", "2", "a", "str")
+
+
+def test_rangestore(diff):
+    _fill(diff, "z", 20)
+    diff("ZRANGESTORE", "d", "z", "0", "4")
+    diff("ZRANGE", "d", "0", "-1", "WITHSCORES")
+    diff("ZRANGESTORE", "d", "z", "(1", "5", "BYSCORE", "LIMIT", "1", "2")
+    diff("ZRANGE", "d", "0", "-1", "WITHSCORES")
+    diff("ZRANGESTORE", "d", "z", "100", "200", "BYSCORE")
+    diff("EXISTS", "d")
+    diff.error("ZRANGESTORE", "d", "z", "0", "1", "WITHSCORES")
+
+
+def test_randmember_scan(diff):
+    _fill(diff, "z", 20)
+    diff.same_type("ZRANDMEMBER", "z")
+    diff.same_type("ZRANDMEMBER", "z", "5")
+    diff.same_type("ZRANDMEMBER", "z", "-30")
+    diff("ZRANDMEMBER", "z", "100")
+    diff("ZRANDMEMBER", "nokey")
+    diff("ZRANDMEMBER", "nokey", "3")
+    diff.error("ZRANDMEMBER", "z", "x")
+    diff.error("ZRANDMEMBER", "z", "1", "foo")
+    diff("ZADD", "small", "1", "a", "2", "b")
+    diff("ZSCAN", "small", "0")
+    diff("ZSCAN", "small", "0", "MATCH", "a*")
+    diff("ZSCAN", "nokey", "0")
+    diff.error("ZSCAN", "small", "x")
+
+
+def test_encoding_conversion(diff):
+    diff("ZADD", "z", *sum([[str(i), "m%d" % i] for i in range(128)], []))
+    check_encoding(diff, "z")
+    diff("ZADD", "z", "1", "extra")
+    check_encoding(diff, "z")
+    diff("ZADD", "long", "1", "x" * 65)
+    check_encoding(diff, "long")
+    diff("ZADD", "ok", "1", "x" * 64)
+    check_encoding(diff, "ok")
+
+
+_zops = st.lists(st.tuples(
+    st.sampled_from(["ZADD", "ZINCRBY", "ZREM", "ZPOPMIN", "ZPOPMAX", "ZREMRANGEBYRANK",
+                     "ZRANGESTORE", "ZADDMANY"]),
+    st.integers(-5, 5), st.integers(0, 40), st.integers(1, 140)), min_size=1, max_size=30)
+
+
+@settings(max_examples=40, deadline=None)
+@given(ops=_zops)
+def test_sequences(redis_proc, shardis_proc, ops):
+    from tests.conftest import Diff, _reset
+    _reset(redis_proc.port)
+    _reset(shardis_proc.port)
+    d = Diff(redis_proc.port, shardis_proc.port, 2)
+    try:
+        for op, sc, m, n in ops:
+            mem = "m%d" % m if n < 130 else "m%d" % m * 10
+            if op == "ZADD":
+                d("ZADD", "k", str(sc / 2), mem)
+            elif op == "ZADDMANY":
+                d("ZADD", "k", *sum([[str(i % 7), "e%d" % i] for i in range(n)], []))
+            elif op == "ZINCRBY":
+                d("ZINCRBY", "k", str(sc), mem)
+            elif op == "ZREM":
+                d("ZREM", "k", mem, "e%d" % m)
+            elif op in ("ZPOPMIN", "ZPOPMAX"):
+                d(op, "k", str(n % 50))
+            elif op == "ZREMRANGEBYRANK":
+                d(op, "k", str(sc), str(n))
+            else:
+                d("ZRANGESTORE", "k", "k", "0", str(n))
+            d("ZRANGE", "k", "0", "-1", "WITHSCORES")
+            d("ZCARD", "k")
+            check_encoding(d, "k")
+    finally:
+        d.close()
+
+
+@pytest.mark.redis72
+def test_rank_withscore(ours):
+    ours.call("ZADD", "z", "1.5", "a", "2", "b")
+    assert ours.call("ZRANK", "z", "b", "WITHSCORE")[0] == b"*2\r\n:1\r\n$1\r\n2\r\n"
+    assert ours.call("ZREVRANK", "z", "b", "WITHSCORE")[0] == b"*2\r\n:0\r\n$1\r\n2\r\n"
+    assert ours.call("ZRANK", "z", "c", "WITHSCORE")[0] == b"*-1\r\n"
+    assert ours.call("ZRANK", "z", "a", "foo")[0] == b"-ERR syntax error\r\n"
