@@ -1,0 +1,502 @@
+"""Stream value: entries packed per node, nodes kept sorted by their first ID.
+
+An entry ID is one Python int: ``ms << 64 | seq`` (both unsigned 64-bit), so
+comparisons and sorting are plain integer operations.
+
+Layout, modelled on Redis's radix tree of listpacks:
+
+- ``Stream.nodes`` is a list of ``Node`` sorted by ``Node.master`` (the ID of
+  the first entry ever appended to the node), with ``Stream.keys`` the
+  parallel list of master IDs for bisection.
+- A node holds parallel lists ``ids`` and ``items`` (a flat tuple
+  ``(f1, v1, f2, v2, ...)``; ``None`` once the entry is deleted: a tombstone
+  stays in the node until the whole node goes, as in Redis).
+- ``Node.nbytes`` tracks the exact size Redis's listpack for the node would
+  have (master entry, per-entry flags/ID deltas/fields/values/lp-count,
+  integer vs string element encodings and back-lengths). Redis decides when
+  to open a new node from that size and from the node's entry count
+  (``stream-node-max-bytes`` / ``stream-node-max-entries``), and approximate
+  trimming (``~``) removes whole nodes only, so reproducing the node
+  boundaries makes XLEN after ``MAXLEN ~`` match redis-server.
+
+Consumer groups: ``Group`` (last delivered ID, entries-read counter, PEL,
+consumers), ``Consumer`` (own PEL), ``NACK`` (delivery time/count, owner).
+A PEL is a dict ID -> NACK plus a sorted list of its IDs.
+"""
+from bisect import bisect_left, bisect_right, insort
+
+U64 = (1 << 64) - 1
+MAX_ID = (U64 << 64) | U64
+INVALID_READ = -1           # Redis's SCG_INVALID_ENTRIES_READ
+
+_NOT_INT = None
+
+
+def lp_int_size(v):
+    """Bytes of a listpack integer element (encoding + back-length)."""
+    if 0 <= v <= 127:
+        return 2
+    if -4096 <= v <= 4095:
+        return 3
+    if -32768 <= v <= 32767:
+        return 4
+    if -8388608 <= v <= 8388607:
+        return 5
+    if -2147483648 <= v <= 2147483647:
+        return 6
+    return 10
+
+
+def _backlen(n):
+    if n <= 127:
+        return 1
+    if n < 16383:
+        return 2
+    if n < 2097151:
+        return 3
+    if n < 268435455:
+        return 4
+    return 5
+
+
+def _as_int(b):
+    """The integer a listpack would store ``b`` as (string2ll rules), or None."""
+    n = len(b)
+    if n == 0 or n > 20:
+        return None
+    c0 = b[0]
+    if c0 == 48:
+        return 0 if n == 1 else None
+    if c0 == 45:
+        if n == 1 or b[1] == 48 or not b[1:].isdigit():
+            return None
+    elif not b.isdigit():
+        return None
+    v = int(b)
+    if v < -(1 << 63) or v >= (1 << 63):
+        return None
+    return v
+
+
+def lp_size(b):
+    """Bytes of a listpack element holding the string ``b``."""
+    n = len(b)
+    if n <= 20:
+        v = _as_int(b)
+        if v is not None:
+            return lp_int_size(v)
+    if n <= 63:
+        e = 1 + n
+    elif n <= 4095:
+        e = 2 + n
+    else:
+        e = 5 + n
+    return e + _backlen(e)
+
+
+def fmt_id(i):
+    return b"%d-%d" % (i >> 64, i & U64)
+
+
+class Node:
+    __slots__ = ("master", "mfields", "ids", "items", "live", "ndel", "nbytes")
+
+    def __init__(self, master, fields):
+        self.master = master
+        self.mfields = fields
+        self.ids = []
+        self.items = []
+        self.live = 0
+        self.ndel = 0
+        # header(6) + end(1) + count + deleted + num-fields + fields + terminator 0
+        n = 7 + lp_int_size(0) * 2 + lp_int_size(len(fields)) + lp_int_size(0)
+        for f in fields:
+            n += lp_size(f)
+        self.nbytes = n
+
+    def set_counts(self, live, ndel):
+        self.nbytes += (lp_int_size(live) - lp_int_size(self.live)
+                        + lp_int_size(ndel) - lp_int_size(self.ndel))
+        self.live = live
+        self.ndel = ndel
+
+    def first_live(self):
+        for i, it in enumerate(self.items):
+            if it is not None:
+                return i
+        return -1
+
+    def last_live(self):
+        items = self.items
+        for i in range(len(items) - 1, -1, -1):
+            if items[i] is not None:
+                return i
+        return -1
+
+
+class NACK:
+    __slots__ = ("delivery_time", "delivery_count", "consumer")
+
+    def __init__(self, now, consumer):
+        self.delivery_time = now
+        self.delivery_count = 1
+        self.consumer = consumer
+
+
+class PEL:
+    """Pending entries: dict ID -> NACK plus the IDs in order."""
+    __slots__ = ("d", "order")
+
+    def __init__(self):
+        self.d = {}
+        self.order = []
+
+    def __len__(self):
+        return len(self.d)
+
+    def get(self, i):
+        return self.d.get(i)
+
+    def add(self, i, nack):
+        d = self.d
+        if i in d:
+            d[i] = nack
+            return
+        d[i] = nack
+        order = self.order
+        if not order or order[-1] < i:
+            order.append(i)
+        else:
+            insort(order, i)
+
+    def remove(self, i):
+        if self.d.pop(i, None) is None:
+            return False
+        order = self.order
+        k = bisect_left(order, i)
+        del order[k]
+        return True
+
+    def range(self, start, end):
+        """IDs in [start, end] in order."""
+        order = self.order
+        return order[bisect_left(order, start):bisect_right(order, end)]
+
+    def from_id(self, start):
+        order = self.order
+        return order[bisect_left(order, start):]
+
+
+class Consumer:
+    __slots__ = ("name", "seen_time", "active_time", "pel")
+
+    def __init__(self, name, now):
+        self.name = name
+        self.seen_time = now
+        self.active_time = -1
+        self.pel = PEL()
+
+
+class Group:
+    __slots__ = ("name", "last_id", "entries_read", "pel", "consumers")
+
+    def __init__(self, name, last_id, entries_read):
+        self.name = name
+        self.last_id = last_id
+        self.entries_read = entries_read
+        self.pel = PEL()
+        self.consumers = {}
+
+
+class Stream:
+    __slots__ = ("nodes", "keys", "length", "last_id", "first_id", "max_deleted",
+                 "entries_added", "groups")
+    TYPE = b"stream"
+
+    def __init__(self):
+        self.nodes = []
+        self.keys = []
+        self.length = 0
+        self.last_id = 0
+        self.first_id = 0
+        self.max_deleted = 0
+        self.entries_added = 0
+        self.groups = None          # dict name -> Group, created on demand
+
+    @property
+    def encoding(self):
+        return b"stream"
+
+    def __len__(self):
+        return self.length
+
+    # -- append ---------------------------------------------------------------------
+    def append(self, sid, fv, max_bytes, max_entries):
+        """Append entry ``sid`` (greater than last_id: the caller checked) with the
+        flat field/value tuple ``fv``."""
+        nodes = self.nodes
+        node = nodes[-1] if nodes else None
+        if node is not None:
+            if max_bytes == 0 or max_bytes > (1 << 30):
+                max_bytes = 1 << 30
+            tot = 0
+            for x in fv:
+                tot += len(x)
+            if node.nbytes + tot >= max_bytes:
+                node = None
+            elif max_entries and node.live + node.ndel >= max_entries:
+                node = None
+        nf = len(fv) >> 1
+        if node is None:
+            fields = fv[0::2]
+            node = Node(sid, fields)
+            nodes.append(node)
+            self.keys.append(sid)
+            same = True
+        else:
+            mf = node.mfields
+            same = len(mf) == nf and mf == fv[0::2]
+        # entry: flags, ms-diff, seq-diff, [num-fields, fields...], values, lp-count
+        m = node.master
+        n = 2 + lp_int_size((sid >> 64) - (m >> 64)) + lp_int_size((sid & U64) - (m & U64))
+        if same:
+            for k in range(1, len(fv), 2):
+                n += lp_size(fv[k])
+            n += lp_int_size(nf + 3)
+        else:
+            for x in fv:
+                n += lp_size(x)
+            n += lp_int_size(nf) + lp_int_size(2 * nf + 4)
+        node.nbytes += n
+        node.set_counts(node.live + 1, node.ndel)
+        node.ids.append(sid)
+        node.items.append(fv)
+        self.length += 1
+        self.entries_added += 1
+        self.last_id = sid
+        if self.length == 1:
+            self.first_id = sid
+
+    # -- lookup / iteration -----------------------------------------------------------
+    def _node_index(self, sid):
+        """Index of the node that could hold ``sid`` (may be -1)."""
+        return bisect_right(self.keys, sid) - 1
+
+    def get(self, sid):
+        k = self._node_index(sid)
+        if k < 0:
+            return None
+        node = self.nodes[k]
+        ids = node.ids
+        j = bisect_left(ids, sid)
+        if j < len(ids) and ids[j] == sid:
+            return node.items[j]
+        return None
+
+    def range(self, start, end, count=0, rev=False):
+        """List of (id, items) in [start, end], up to ``count`` (0: all)."""
+        out = []
+        if start > end or not self.length:
+            return out
+        nodes = self.nodes
+        if not rev:
+            k = max(self._node_index(start), 0)
+            nn = len(nodes)
+            while k < nn:
+                node = nodes[k]
+                if node.master > end:
+                    break
+                ids = node.ids
+                items = node.items
+                j = bisect_left(ids, start) if ids[0] < start else 0
+                lim = len(ids)
+                while j < lim:
+                    i = ids[j]
+                    if i > end:
+                        return out
+                    it = items[j]
+                    if it is not None:
+                        out.append((i, it))
+                        if count and len(out) >= count:
+                            return out
+                    j += 1
+                k += 1
+        else:
+            k = self._node_index(end)
+            while k >= 0:
+                node = nodes[k]
+                ids = node.ids
+                items = node.items
+                if ids[-1] < start:
+                    break
+                j = bisect_right(ids, end) - 1
+                while j >= 0:
+                    i = ids[j]
+                    if i < start:
+                        return out
+                    it = items[j]
+                    if it is not None:
+                        out.append((i, it))
+                        if count and len(out) >= count:
+                            return out
+                    j -= 1
+                k -= 1
+        return out
+
+    def first_entry(self):
+        for node in self.nodes:
+            j = node.first_live()
+            if j >= 0:
+                return node.ids[j], node.items[j]
+        return None
+
+    def last_entry(self):
+        for node in reversed(self.nodes):
+            j = node.last_live()
+            if j >= 0:
+                return node.ids[j], node.items[j]
+        return None
+
+    def edge_first_id(self):
+        e = self.first_entry()
+        return MAX_ID if e is None else e[0]
+
+    def last_valid_id(self):
+        e = self.last_entry()
+        return 0 if e is None else e[0]
+
+    # -- deletion -----------------------------------------------------------------------
+    def delete(self, sid):
+        """Delete one entry; True if it existed."""
+        k = self._node_index(sid)
+        if k < 0:
+            return False
+        node = self.nodes[k]
+        ids = node.ids
+        j = bisect_left(ids, sid)
+        if j >= len(ids) or ids[j] != sid or node.items[j] is None:
+            return False
+        if node.live == 1:
+            del self.nodes[k]
+            del self.keys[k]
+        else:
+            node.items[j] = None
+            node.set_counts(node.live - 1, node.ndel + 1)
+        self.length -= 1
+        return True
+
+    def trim(self, maxlen=None, minid=None, approx=False, limit=0):
+        """Trim by MAXLEN (``maxlen``) or MINID (``minid``); returns the number
+        of entries removed. Follows Redis: whole nodes first, then (exact
+        trimming only) tombstones inside the first remaining node."""
+        nodes = self.nodes
+        keys = self.keys
+        deleted = 0
+        while nodes:
+            if maxlen is not None and self.length <= maxlen:
+                break
+            node = nodes[0]
+            entries = node.live
+            if limit and deleted + entries > limit:
+                break
+            if maxlen is not None:
+                remove = self.length - entries >= maxlen
+            else:
+                remove = node.ids[-1] < minid
+            if remove:
+                del nodes[0]
+                del keys[0]
+                self.length -= entries
+                deleted += entries
+                continue
+            if approx:
+                break
+            items = node.items
+            ids = node.ids
+            removed = 0
+            for j in range(len(ids)):
+                if maxlen is not None:
+                    if self.length <= maxlen:
+                        break
+                elif ids[j] >= minid:
+                    break
+                if items[j] is not None:
+                    items[j] = None
+                    removed += 1
+                    self.length -= 1
+            deleted += removed
+            node.set_counts(node.live - removed, node.ndel + removed)
+            break
+        if deleted:
+            self.first_id = self.edge_first_id() if self.length else 0
+        return deleted
+
+    # -- consumer-group bookkeeping (Redis 7.0 entries-read / lag) ----------------------
+    def range_has_tombstones(self, start, end=MAX_ID):
+        md = self.max_deleted
+        if not self.length or md == 0:
+            return False
+        if self.first_id > md:
+            return False
+        return start <= md <= end
+
+    def estimate_distance(self, sid):
+        """Logical read counter of ``sid``, or INVALID_READ when unknowable."""
+        if not self.entries_added:
+            return 0
+        if not self.length and sid <= self.last_id:
+            return self.entries_added
+        if sid == self.last_id:
+            return self.entries_added
+        if sid > self.last_id:
+            return INVALID_READ
+        md = self.max_deleted
+        if md == 0 or md < self.first_id:
+            if sid < self.first_id:
+                return self.entries_added - self.length
+            if sid == self.first_id:
+                return self.entries_added - self.length + 1
+        return INVALID_READ
+
+    def group_lag(self, g):
+        """Lag of group ``g`` or None when it cannot be computed."""
+        if not self.entries_added:
+            return 0
+        if g.entries_read != INVALID_READ and not self.range_has_tombstones(g.last_id):
+            return self.entries_added - g.entries_read
+        er = self.estimate_distance(g.last_id)
+        if er != INVALID_READ:
+            return self.entries_added - er
+        return None
+
+    # -- introspection ----------------------------------------------------------------
+    def rax_nodes(self):
+        """Number of nodes Redis's radix tree would have for the node keys
+        (16-byte big-endian IDs): root, branch points, their children and leaves."""
+        keys = self.keys
+        if not keys:
+            return 1
+        bk = [k.to_bytes(16, "big") for k in keys]
+        s = {b""}
+        s.update(bk)
+        for a, b in zip(bk, bk[1:]):
+            l = 0
+            while a[l] == b[l]:
+                l += 1
+            s.add(a[:l])
+            s.add(a[:l + 1])
+            s.add(b[:l + 1])
+        if len(bk) == 1:
+            return 2
+        return len(s)
+
+    def memory_usage(self):
+        n = 64
+        for node in self.nodes:
+            n += node.nbytes + 48
+        if self.groups:
+            for g in self.groups.values():
+                n += 96 + 64 * len(g.pel)
+                for c in g.consumers.values():
+                    n += 64 + len(c.name)
+        return n
