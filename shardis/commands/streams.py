@@ -7,6 +7,7 @@ from shardis.commands import command
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int
 from shardis.protocol.resp import OK, CZERO, CONE, bulk, integer, error
+from shardis.server import blocking as B
 from shardis.types.stream import (Stream, Group, Consumer, NACK, U64, MAX_ID,
                                   INVALID_READ, fmt_id)
 
@@ -29,8 +30,6 @@ ERR_LIMIT_NOSTRAT = error("ERR syntax error, LIMIT cannot be used without specif
 ERR_XTRIM_NOSTRAT = error("ERR syntax error, XTRIM must be called with a trimming strategy")
 ERR_LIMIT_NOAPPROX = error("ERR syntax error, LIMIT cannot be used without the special ~ "
                            "option")
-ERR_TIMEOUT = error("ERR timeout is not an integer or out of range")
-ERR_TIMEOUT_NEG = error("ERR timeout is negative")
 
 _ISSPACE = b" \t\n\v\f\r"
 
@@ -39,7 +38,7 @@ def setup(server):
     cfg = server.config
     cfg.on_change("stream-node-max-bytes", lambda v: _CFG.__setitem__("max_bytes", int(v)))
     cfg.on_change("stream-node-max-entries", lambda v: _CFG.__setitem__("max_entries", int(v)))
-    server.extensions["stream_serve"] = None
+    B.install(server)
 
 
 # -- ID parsing ------------------------------------------------------------------------
@@ -155,9 +154,9 @@ def _notify(c, event, key):
 
 
 def _signal_ready(c, key):
-    fn = c.server.extensions.get("signal_key_ready")
-    if fn is not None:
-        fn(c.db, key)
+    db = c.db
+    if db.blocking_keys:
+        B.signal_ready(db, key)
 
 
 # -- XADD / XTRIM ----------------------------------------------------------------------
@@ -552,9 +551,7 @@ def cmd_xgroup_destroy(c, argv):
     c.db.signal(argv[2])
     c.server.dirty += 1
     _notify(c, "xgroup-destroy", argv[2])
-    fn = c.server.extensions.get("signal_deleted_key")
-    if fn is not None:
-        fn(c.db, argv[2])
+    _signal_ready(c, argv[2])
     return CONE
 
 
@@ -618,16 +615,6 @@ def cmd_xgroup_help(c, argv):
 
 
 # -- XREAD / XREADGROUP ----------------------------------------------------------------
-def _parse_timeout(b):
-    v = parse_int(b)
-    if v is None:
-        # Redis accepts a float-free integer only for stream BLOCK (milliseconds)
-        return ERR_TIMEOUT
-    if v < 0:
-        return ERR_TIMEOUT_NEG
-    return v
-
-
 def _deliver(c, s, g, cons, start, count, noack):
     """Serve new entries (> start) to a consumer of group g: returns the list
     of (id, items) and updates the group and the PELs."""
@@ -693,7 +680,7 @@ def _xread(c, argv, group_mode):
         o = argv[i].lower()
         if o == b"block" and more:
             i += 1
-            t = _parse_timeout(argv[i])
+            t = B.parse_timeout(c, argv[i], seconds=False)
             if t.__class__ is bytes:
                 return t
             timeout = t
@@ -771,10 +758,30 @@ def _xread(c, argv, group_mode):
     out = _serve(c, keys, ids, groups, cname, count, noack, group_mode)
     if out is not None:
         return out
-    if timeout >= 0 and not (c.flags & 1):
-        blk = c.server.extensions.get("stream_block")
-        if blk is not None:
-            return blk(c, argv, keys, ids, groups, gname, cname, count, noack, timeout)
+    if timeout >= 0 and B.can_block(c):
+        if group_mode:
+            def serve(c):
+                # re-resolve the groups: they may have been destroyed meanwhile
+                grs = []
+                for key in keys:
+                    s = c.db.lookup_write(key)
+                    if s is not None and s.__class__ is not Stream:
+                        return E.WRONGTYPE
+                    g = _group(s, gname)
+                    if g is None:
+                        return error(b"NOGROUP No such key '%s' or consumer group '%s' in "
+                                     b"XREADGROUP with GROUP option" % (key, gname))
+                    grs.append(g)
+                return _serve(c, keys, ids, grs, cname, count, noack, True)
+        else:
+            def serve(c):
+                return _serve(c, keys, ids, None, None, count, False, False)
+        return B.block(c, keys, timeout, serve, _nil_array_reply, b"stream",
+                       on_nokey=group_mode)
+    return c.r.nil_array
+
+
+def _nil_array_reply(c):
     return c.r.nil_array
 
 

@@ -563,3 +563,85 @@ def test_unbalanced_streams_72(ours):
     r = ours.call("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "s", ">")[1]
     assert str(r) == ("ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID "
                       "or '>' must be specified.")
+
+
+def _blocking_scenario(port, steps):
+    """Run ``steps`` on two connections of one server: ("a"|"b", send-only?, args).
+    Returns the replies read, in order."""
+    a = RawClient(port)
+    b = RawClient(port)
+    a.call("FLUSHALL")
+    out = []
+    try:
+        for who, wait, args in steps:
+            cl = a if who == "a" else b
+            if wait == "send":
+                cl.send(*args)
+                time.sleep(0.05)
+            elif wait == "read":
+                out.append(cl.read()[0])
+            else:
+                out.append(cl.call(*args)[0])
+    finally:
+        a.close()
+        b.close()
+    return out
+
+
+def _both(redis_proc, shardis_proc, steps):
+    r = _blocking_scenario(redis_proc.port, steps)
+    s = _blocking_scenario(shardis_proc.port, steps)
+    assert s == r
+    return s
+
+
+def test_xread_block(redis_proc, shardis_proc):
+    out = _both(redis_proc, shardis_proc, [
+        ("b", "call", ("XADD", "s", "1-0", "f", "v")),
+        ("a", "send", ("XREAD", "BLOCK", "0", "STREAMS", "s", "t", "$", "$")),
+        ("b", "call", ("XADD", "t", "5-0", "g", "w")),
+        ("a", "read", None),
+        ("a", "send", ("XREAD", "COUNT", "1", "BLOCK", "0", "STREAMS", "s", "$")),
+        ("b", "call", ("XADD", "s", "2-0", "f", "v2")),
+        ("a", "read", None),
+        ("a", "call", ("XREAD", "BLOCK", "50", "STREAMS", "s", "$")),
+        ("a", "send", ("XREAD", "BLOCK", "0", "STREAMS", "s", "2-0")),
+        ("b", "call", ("XADD", "s", "3-0", "f", "v3")),
+        ("a", "read", None),
+        ("a", "call", ("PING",)),
+    ])
+    assert out[-1] == b"+PONG\r\n"
+
+
+def test_xreadgroup_block(redis_proc, shardis_proc):
+    _both(redis_proc, shardis_proc, [
+        ("b", "call", ("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")),
+        ("a", "send", ("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">")),
+        ("b", "call", ("XADD", "s", "1-0", "f", "v")),
+        ("a", "read", None),
+        ("b", "call", ("XPENDING", "s", "g")),
+        ("a", "call", ("XREADGROUP", "GROUP", "g", "c", "BLOCK", "20", "STREAMS", "s", ">")),
+        ("a", "call", ("XREADGROUP", "GROUP", "g", "c", "BLOCK", "20", "STREAMS", "s", "0")),
+        ("a", "send", ("XREADGROUP", "GROUP", "g", "c", "NOACK", "BLOCK", "0", "STREAMS", "s",
+                       ">")),
+        ("b", "call", ("XADD", "s", "2-0", "f", "v")),
+        ("a", "read", None),
+        ("b", "call", ("XPENDING", "s", "g")),
+        ("b", "call", ("MULTI",)),
+        ("b", "call", ("XREAD", "BLOCK", "0", "STREAMS", "s", "$")),
+        ("b", "call", ("EXEC",)),
+    ])
+
+
+@pytest.mark.redis72
+def test_xreadgroup_block_group_destroyed_72(ours):
+    b = RawClient(ours.sock.getpeername()[1])
+    try:
+        ours("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+        ours.send("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">")
+        time.sleep(0.05)
+        b("XGROUP", "DESTROY", "s", "g")
+        raw, v = ours.read()
+        assert isinstance(v, RespError) and str(v).startswith("NOGROUP")
+    finally:
+        b.close()
