@@ -410,9 +410,11 @@ def _bitfield(c, argv, ro):
         r = _string_for_write(c, key, highest)
         if r.__class__ is bytes:
             return r
-        v = r[0]
+        v, grew = r
     out = [b"*%d\r\n" % len(ops)]
     changes = 0
+    if readonly:
+        grew = False
     nil = c.r.nil
     for op, signed, bits, off, val, ow in ops:
         if op == _GET:
@@ -446,12 +448,14 @@ def _bitfield(c, argv, ro):
                 ovf, lim = _unsigned_overflow(uval, 0, bits, ow)
                 new = lim if ovf else uval
                 ret = old
-        changes += 1
         if ovf and ow == _FAIL:
             out.append(nil)
             continue
         out.append(integer(ret))
-        _set_unsigned(v, off, bits, new & ((1 << bits) - 1))
+        new &= (1 << bits) - 1
+        if grew or new != old & ((1 << bits) - 1):
+            changes += 1
+        _set_unsigned(v, off, bits, new)
     if changes:
         db.signal(key)
         srv = c.server
