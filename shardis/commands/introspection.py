@@ -313,7 +313,7 @@ def cmd_command_info(c, argv):
     out = [b"*%d\r\n" % (len(argv) - 2)]
     for name in argv[2:]:
         cmd = lookup(srv, name)
-        out.append(info_of(srv, c.r, cmd) if cmd is not None else c.r.nil_array)
+        out.append(info_of(srv, c.r, cmd) if cmd is not None else c.r.nil)
     return b"".join(out)
 
 
@@ -375,22 +375,29 @@ def _match(pattern, name):
     return fnmatch.fnmatchcase(name.lower(), pattern.lower())
 
 
+def has_keys(cmd):
+    """Redis's doesCommandHaveKeys: a getkeys procedure or a real key spec."""
+    if cmd.fullname in GETKEYS_PROC or cmd.fullname in ("set", "bitfield"):
+        return True
+    return any("NOT_KEY" not in s.get("flags", ()) for s in cmd.key_specs)
+
+
 def _getkeys(c, argv, with_flags):
     srv = c.server
     args = argv[2:]
     cmd = lookup_argv(srv, args)
     if cmd is None:
         return error("ERR Invalid command specified")
+    if not has_keys(cmd):
+        return error("ERR The command has no key arguments")
     n = len(args)
     if (cmd.arity > 0 and cmd.arity != n) or n < -cmd.arity:
         return error("ERR Invalid number of arguments specified for command")
     keys = get_keys(cmd, args)
     if not keys:
-        if keys is None or not cmd.key_specs or all("NOT_KEY" in s.get("flags", ()) for s in cmd.key_specs):
-            if not cmd.key_specs and cmd.fullname not in _KEYS_PROC_NAMES:
-                return error("ERR The command has no key arguments")
-            return error("ERR Invalid arguments specified for command")
-        return b"*0\r\n"
+        if "NO_MANDATORY_KEYS" in cmd.flags:
+            return b"*0\r\n"
+        return error("ERR Invalid arguments specified for command")
     out = [b"*%d\r\n" % len(keys)]
     r = c.r
     for i, flags in keys:
@@ -401,9 +408,6 @@ def _getkeys(c, argv, with_flags):
         else:
             out.append(bulk(args[i]))
     return b"".join(out)
-
-
-_KEYS_PROC_NAMES = GETKEYS_PROC
 
 
 @command("command|getkeys")

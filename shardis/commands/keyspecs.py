@@ -48,6 +48,10 @@ def keys_from_specs(cmd, argv, partial=False):
     argc = len(argv)
     for spec in cmd.key_specs:
         flags = tuple(spec.get("flags", ()))
+        if "index" not in spec["begin_search"] and "keyword" not in spec["begin_search"]:
+            if partial:
+                continue
+            return None                 # an 'unknown' spec: needs the command's procedure
         first = _begin(spec, argv)
         if first is None:
             continue
@@ -82,8 +86,10 @@ def keys_from_specs(cmd, argv, partial=False):
             return None
         i = first
         while i <= last:
-            if i >= argc:      # fewer arguments than the spec wants: no more keys
-                break
+            if i >= argc:
+                # fewer arguments than the spec wants: Redis reports no keys at
+                # all and lets the command itself report the error
+                return []
             out.append((i, flags))
             i += step
         if "INCOMPLETE" in flags and not partial:
