@@ -204,9 +204,7 @@ def _set_reply(c, items):
 
 def _spop_count(c, argv):
     cnt = parse_int(argv[2])
-    if cnt is None:
-        return E.NOT_INT
-    if cnt < 0:
+    if cnt is None or cnt < 0:
         return E.NOT_POSITIVE
     db = c.db
     key = argv[1]
@@ -443,10 +441,7 @@ def cmd_sintercard(c, argv):
     while i < len(argv):
         if argv[i].lower() == b"limit" and i + 1 < len(argv):
             lv = parse_int(argv[i + 1])
-            if lv is None:
-                return error("ERR LIMIT can't be negative") if argv[i + 1][:1] == b"-" \
-                    and argv[i + 1][1:].isdigit() else E.NOT_INT
-            if lv < 0:
+            if lv is None or lv < 0:
                 return error("ERR LIMIT can't be negative")
             limit = lv
             i += 2
