@@ -672,7 +672,7 @@ def _blmove_generic(c, src, dst, fl, tl, targ):
         if sv is None or not _is_list(sv):
             return None
         return _lmove_core(c, src, dst, fl, tl)
-    return B.block(c, [src], deadline, serve, _nil, b"list")
+    return B.block(c, [src], deadline, serve, _nil_array, b"list")
 
 
 @command("blmove")
