@@ -393,6 +393,8 @@ def setup(server):
     ps = PubSub()
     server.extensions["pubsub"] = ps
     server.extensions["publish"] = ps.publish
+    server.extensions["pubsub_counts"] = lambda: (len(ps.channels), len(ps.patterns),
+                                                  len(ps.shard))
 
     def gone(c):
         if c.channels_count():

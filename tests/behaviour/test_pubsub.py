@@ -271,6 +271,31 @@ def test_pubsub_introspection(diff, conns):
     diff.error("SSUBSCRIBE")
 
 
+def _info_fields(raw, names):
+    text = raw.decode() if isinstance(raw, bytes) else str(raw)
+    fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+    return {n: fields.get(n) for n in names}
+
+
+def test_info_counts(diff, conns):
+    a = conns()
+    b = conns()
+    a.send("SUBSCRIBE", "c1", "c2")
+    a.read()
+    a.read()
+    a.send("PSUBSCRIBE", "p*", "q*")
+    a.read()
+    a.read()
+    b.send("PSUBSCRIBE", "p*")
+    b.read()
+    b.send("SSUBSCRIBE", "s")
+    b.read()
+    names = ["pubsub_channels", "pubsub_patterns", "pubsubshard_channels"]
+    r = _info_fields(diff.r("INFO", "stats"), names)
+    s = _info_fields(diff.s("INFO", "stats"), names)
+    assert s == r and r["pubsub_patterns"] == "2", (r, s)
+
+
 def test_disconnect_cleans_up(diff, conns):
     a = conns()
     a.send("SUBSCRIBE", "gone")
