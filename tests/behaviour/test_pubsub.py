@@ -369,3 +369,29 @@ _glob_alphabet = st.sampled_from(["a", "b", "*", "?", "[", "]", "^", "-", "\\", 
 @given(pat=st.lists(_glob_alphabet, max_size=7).map("".join))
 def test_glob_random(diff, glob_channels, pat):
     diff.unordered("PUBSUB", "CHANNELS", pat)
+
+
+def test_reset_drops_subscriptions(diff, conns):
+    a = conns()
+    a.send("SUBSCRIBE", "r1")
+    a.read()
+    a.send("PSUBSCRIBE", "r*")
+    a.read()
+    a("RESET")
+    a("GET", "k")                     # out of the pub/sub context
+    diff("PUBSUB", "NUMSUB", "r1")
+    diff("PUBSUB", "NUMPAT")
+    diff("PUBLISH", "r1", "x")
+    a("PING")
+
+
+def test_hello_switch_while_subscribed(diff, conns):
+    a = conns(3)
+    a.send("SUBSCRIBE", "h")
+    a.read()
+    a("GET", "k")                     # RESP3: allowed
+    a.r.call("HELLO", "2")
+    a.s.call("HELLO", "2")
+    a("GET", "k")                     # RESP2: the pub/sub context applies
+    diff("PUBLISH", "h", "m")
+    a.read()                          # now a RESP2 message
