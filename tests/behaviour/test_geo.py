@@ -1,6 +1,8 @@
 """Geo commands compared with redis-server (exact reply bytes), plus the
 sorted set holding the points."""
 import pytest
+from tests.behaviour.test_notifications import assert_events
+from tests.behaviour.test_pubsub import conns  # noqa: F401  (fixture)
 from hypothesis import given, settings, strategies as st, HealthCheck
 
 PLACES = [
@@ -225,3 +227,16 @@ def test_hypothesis_geo(diff2, points, center, radius, box, unit, count):
     diff("GEOSEARCH", "g", "FROMMEMBER", "p0", "BYRADIUS", repr(radius * k), unit, "DESC")
     diff("GEORADIUS", "g", repr(center[0]), repr(center[1]), repr(radius * k), unit,
          "WITHDIST", *cnt)
+
+
+def test_geo_events(diff, conns):
+    assert_events(diff, conns, "KEA", [
+        ("GEOADD", "g", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669",
+         "Catania"),
+        ("GEOADD", "g", "13.361389", "38.115556", "Palermo"),
+        ("GEOADD", "g", "XX", "1", "1", "new"),
+        ("GEORADIUS", "g", "15", "37", "200", "km", "STORE", "d1"),
+        ("GEOSEARCHSTORE", "d2", "g", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km"),
+        ("GEOSEARCHSTORE", "d2", "g", "FROMLONLAT", "100", "10", "BYRADIUS", "1", "km"),
+        ("GEORADIUS", "nokey", "15", "37", "200", "km", "STORE", "d1"),
+    ])

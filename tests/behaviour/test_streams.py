@@ -2,6 +2,8 @@
 import time
 
 import pytest
+from tests.behaviour.test_notifications import assert_events
+from tests.behaviour.test_pubsub import conns  # noqa: F401  (fixture)
 from hypothesis import given, settings, strategies as st, HealthCheck
 
 from tests.resp_client import RawClient, RespError
@@ -645,3 +647,36 @@ def test_xreadgroup_block_group_destroyed_72(ours):
         assert isinstance(v, RespError) and str(v).startswith("NOGROUP")
     finally:
         b.close()
+
+
+def test_type_and_encoding(diff):
+    diff("XADD", "s", "1-0", "f", "v")
+    diff("TYPE", "s")
+    diff("OBJECT", "ENCODING", "s")
+
+
+def test_stream_events(diff, conns):
+    assert_events(diff, conns, "KEA", [
+        ("XADD", "s", "1-0", "f", "v"),
+        ("XADD", "s", "2-0", "f", "v"),
+        ("XADD", "s", "MAXLEN", "1", "3-0", "f", "v"),
+        ("XADD", "s", "NOMKSTREAM", "4-0", "f", "v"),
+        ("XADD", "nomk", "NOMKSTREAM", "4-0", "f", "v"),
+        ("XDEL", "s", "3-0"),
+        ("XDEL", "s", "99-0"),
+        ("XTRIM", "s", "MAXLEN", "0"),
+        ("XTRIM", "s", "MAXLEN", "0"),
+        ("XGROUP", "CREATE", "s", "g", "0"),
+        ("XGROUP", "CREATE", "m", "g", "0", "MKSTREAM"),
+        ("XGROUP", "CREATECONSUMER", "s", "g", "c1"),
+        ("XADD", "s", "5-0", "f", "v"),
+        ("XREADGROUP", "GROUP", "g", "c2", "STREAMS", "s", ">"),
+        ("XCLAIM", "s", "g", "c3", "0", "5-0"),
+        ("XAUTOCLAIM", "s", "g", "c4", "0", "0"),
+        ("XACK", "s", "g", "5-0"),
+        ("XGROUP", "SETID", "s", "g", "$"),
+        ("XGROUP", "DELCONSUMER", "s", "g", "c1"),
+        ("XGROUP", "DESTROY", "s", "g"),
+        ("XSETID", "s", "10-0"),
+        ("DEL", "s"),
+    ])
