@@ -167,7 +167,7 @@ class Client(asyncio.Protocol):
                             self.current_sub = None
                         cmd.calls += 1
                         cmd.usec += dt
-                        b = (dt | 4).bit_length(); cmd.hist[(b << 2) | (((dt | 4) >> (b - 3)) & 3)] += 1
+                        cmd.hist[(dt * dt * dt * dt).bit_length()] += 1
                         if dt > srv.slowlog_threshold_ns or dt >= srv.latency_threshold_ns:
                             srv.dispatch.slow_call(self, argv, cmd, dt)
                         if reply is not None and reply.__class__ is bytes and reply[:1] == b"-":

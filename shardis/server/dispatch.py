@@ -137,8 +137,7 @@ class Dispatcher:
             c.current_sub = None
         cmd.calls += 1
         cmd.usec += dt
-        b = (dt | 4).bit_length()
-        cmd.hist[(b << 2) | (((dt | 4) >> (b - 3)) & 3)] += 1
+        cmd.hist[(dt * dt * dt * dt).bit_length()] += 1
         if dt > srv.slowlog_threshold_ns or dt >= srv.latency_threshold_ns:
             self.slow_call(c, argv, cmd, dt)
         if reply is not None and reply.__class__ is bytes and reply[:1] == b"-":

@@ -17,6 +17,7 @@ Memory figures are honest process figures, not Redis's allocator counters:
 """
 import os
 import platform
+from math import isqrt
 import resource
 import sys
 import time
@@ -92,19 +93,22 @@ def bytes_to_human(n):
 
 
 # -- latency histograms ------------------------------------------------------------
-# The hot path records each call's duration (ns) with one statement:
-#     v = dt | 4; b = v.bit_length(); hist[(b << 2) | ((v >> (b - 3)) & 3)] += 1
-# i.e. log2 buckets each split in 4 linear sub-buckets (error under 25%).
-HIST_SIZE = 264
+# The hot path records each call's duration ``dt`` (ns) with one statement:
+#     cmd.hist[(dt * dt * dt * dt).bit_length()] += 1
+# Bucket k holds the durations whose fourth power has k bits: log-spaced
+# buckets, four per power of two (each 19% wide), for the price of three small
+# multiplications and a bit_length (measured: about 1.5x the cost of plain
+# power-of-two buckets, 2/3 of computing sub-buckets with shifts and masks).
+HIST_SIZE = 264          # covers durations up to 2**66 ns
 
 
 def bucket_bounds(idx):
     """Inclusive (low, high) in ns of histogram bucket ``idx``."""
-    b, s = idx >> 2, idx & 3
-    if b < 3:
-        return 0, 7
-    lo = (4 + s) << (b - 3)
-    return lo, ((5 + s) << (b - 3)) - 1
+    if idx <= 0:
+        return 0, 0
+    high = isqrt(isqrt((1 << idx) - 1))
+    low = isqrt(isqrt((1 << (idx - 1)) - 1)) + 1 if idx > 1 else 1
+    return low, high
 
 
 def hist_total(h):
@@ -129,8 +133,8 @@ def hist_percentile(h, p, total=None):
 
 def hist_cdf_usec(h):
     """LATENCY HISTOGRAM buckets: [(usec, cumulative count)] at 1, 2, 4... usec
-    (log2 steps from 1024 ns, labelled as Redis labels them), only where the
-    cumulative count grows."""
+    (log2 steps from 1024 ns, labelled as Redis's 2-significant-digit
+    histogram labels them), only where the cumulative count grows."""
     out = []
     total = sum(h)
     if not total:
@@ -161,9 +165,11 @@ def _fmt_pct(p):
 
 
 def percentiles_config(server):
-    text = server.config["latency-tracking-info-percentiles"]
+    v = server.config["latency-tracking-info-percentiles"]
+    if isinstance(v, (str, bytes)):
+        v = v.split()
     out = []
-    for w in str(text).split():
+    for w in v:
         try:
             out.append(float(w))
         except ValueError:
