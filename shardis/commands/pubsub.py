@@ -16,7 +16,10 @@ from shardis.commands import command
 from shardis.protocol.resp import error, integer, bulk, raw_array
 from shardis.util.glob import compile_glob
 
-F_PUBSUB = 8   # server.client.F_PUBSUB (checked in setup: commands do not import server)
+# server.client flags (checked in setup: commands do not import the server room)
+F_MULTI = 1
+F_PUBSUB = 8
+_SSUB_DENIED = error("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")
 
 _KIND = {name: b"$%d\r\n%s\r\n" % (len(name), name) for name in (
     b"subscribe", b"unsubscribe", b"psubscribe", b"punsubscribe", b"ssubscribe",
@@ -241,6 +244,9 @@ def cmd_psubscribe(c, argv):
 
 @command("ssubscribe")
 def cmd_ssubscribe(c, argv):
+    if c.flags & F_MULTI:
+        # run by EXEC: Redis denies it there (SUBSCRIBE/PSUBSCRIBE are allowed)
+        return _SSUB_DENIED
     ps = _state(c)
     out = []
     for ch in argv[1:]:
@@ -389,7 +395,7 @@ def reset_client(server, c):
 
 def setup(server):
     from shardis.server import client as _client
-    assert _client.F_PUBSUB == F_PUBSUB
+    assert (_client.F_MULTI, _client.F_PUBSUB) == (F_MULTI, F_PUBSUB)
     ps = PubSub()
     server.extensions["pubsub"] = ps
     server.extensions["publish"] = ps.publish

@@ -395,3 +395,19 @@ def test_hello_switch_while_subscribed(diff, conns):
     a("GET", "k")                     # RESP2: the pub/sub context applies
     diff("PUBLISH", "h", "m")
     a.read()                          # now a RESP2 message
+
+
+def test_subscribe_inside_multi(diff2):
+    diff = diff2
+    diff("MULTI")
+    diff("SSUBSCRIBE", "a")
+    diff("SUNSUBSCRIBE")
+    diff("UNSUBSCRIBE", "x")
+    diff("PUNSUBSCRIBE")
+    diff("EXEC")
+    diff("MULTI")
+    diff("SUBSCRIBE", "m")
+    diff("EXEC")
+    diff("GET", "k")                  # now in the pub/sub context
+    diff("UNSUBSCRIBE")
+    diff("GET", "k")
