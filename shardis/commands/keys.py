@@ -168,7 +168,7 @@ def cmd_swapdb(c, argv):
             _touch_all_watched(srv, a, b)
         if b.watched:
             _touch_all_watched(srv, b, a)
-        for attr in ("data", "expires", "expiry_state", "scan_index", "avg_ttl"):
+        for attr in ("data", "expires", "expiry_state", "scan_index", "access", "avg_ttl"):
             va, vb = getattr(a, attr), getattr(b, attr)
             setattr(a, attr, vb)
             setattr(b, attr, va)

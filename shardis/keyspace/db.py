@@ -18,7 +18,7 @@ and the methods ``notify(db, event_class, event, key)``,
 
 class Database:
     __slots__ = ("id", "data", "expires", "ctx", "watched", "expiry_state", "avg_ttl",
-                 "blocking_keys", "scan_index")
+                 "blocking_keys", "scan_index", "access")
 
     def __init__(self, dbid, ctx):
         self.id = dbid
@@ -30,6 +30,7 @@ class Database:
         self.avg_ttl = 0
         self.blocking_keys = {}  # key -> deque of blocked clients (server.blocking)
         self.scan_index = None  # keyspace.scan.HashIndex once SCAN/RANDOMKEY ran
+        self.access = None      # commands.object_cmds.AccessTracker once OBJECT IDLETIME/FREQ ran
 
     def __len__(self):
         return len(self.data)
@@ -47,6 +48,8 @@ class Database:
             self.ctx.stat_keyspace_misses += 1
         else:
             self.ctx.stat_keyspace_hits += 1
+            if self.access is not None:
+                self.access.touch(key, v)
         return v
 
     def lookup_write(self, key):
@@ -56,6 +59,8 @@ class Database:
             when = self.expires.get(key)
             if when is not None and when <= self.ctx.now_ms and self.expire_now(key):
                 return None
+        if v is not None and self.access is not None:
+            self.access.touch(key, v)
         return v
 
     def exists(self, key):
@@ -72,6 +77,8 @@ class Database:
         del self.expires[key]
         if self.scan_index is not None:
             self.scan_index.discard(key)
+        if self.access is not None:
+            self.access.forget(key)
         ctx.stat_expiredkeys += 1
         ctx.propagate_expire(self, key)
         ctx.notify(self, "x", "expired", key)
@@ -86,6 +93,8 @@ class Database:
         self.data[key] = value
         if not keepttl and self.expires:
             self.expires.pop(key, None)
+        if self.access is not None:
+            self.access.created(key, value)
         if self.watched:
             self.ctx.touch_watched(self, key)
         if self.blocking_keys and key in self.blocking_keys:
@@ -101,6 +110,8 @@ class Database:
             return False
         if self.scan_index is not None:
             self.scan_index.discard(key)
+        if self.access is not None:
+            self.access.forget(key)
         live = True
         if self.expires:
             when = self.expires.pop(key, None)
@@ -140,4 +151,6 @@ class Database:
             self.expiry_state.clear()
         if self.scan_index is not None:
             self.scan_index.clear()
+        if self.access is not None:
+            self.access.clear()
         return n
