@@ -219,6 +219,13 @@ def _reply(c, kind, name, count):
     return head + _KIND[kind] + nm + integer(count)
 
 
+def _deliver(c, out):
+    """Confirmations are pushes, not replies: Redis sends them even under
+    CLIENT REPLY OFF/SKIP. ``push`` puts them where the reply would be."""
+    c.push(b"".join(out))
+    return None
+
+
 # -- commands ----------------------------------------------------------------------
 @command("subscribe")
 def cmd_subscribe(c, argv):
@@ -228,7 +235,7 @@ def cmd_subscribe(c, argv):
         ps.add_channel(c, ch)
         out.append(_reply(c, b"subscribe", ch, _count(c)))
     _after_change(c)
-    return b"".join(out)
+    return _deliver(c, out)
 
 
 @command("psubscribe")
@@ -239,7 +246,7 @@ def cmd_psubscribe(c, argv):
         ps.add_pattern(c, pat)
         out.append(_reply(c, b"psubscribe", pat, _count(c)))
     _after_change(c)
-    return b"".join(out)
+    return _deliver(c, out)
 
 
 @command("ssubscribe")
@@ -253,7 +260,7 @@ def cmd_ssubscribe(c, argv):
         ps.add_shard(c, ch)
         out.append(_reply(c, b"ssubscribe", ch, _shard_count(c)))
     _after_change(c)
-    return b"".join(out)
+    return _deliver(c, out)
 
 
 @command("unsubscribe")
@@ -267,7 +274,7 @@ def cmd_unsubscribe(c, argv):
         ps.remove_channel(c, ch)
         out.append(_reply(c, b"unsubscribe", ch, _count(c)))
     _after_change(c)
-    return b"".join(out)
+    return _deliver(c, out)
 
 
 @command("punsubscribe")
@@ -281,7 +288,7 @@ def cmd_punsubscribe(c, argv):
         ps.remove_pattern(c, pat)
         out.append(_reply(c, b"punsubscribe", pat, _count(c)))
     _after_change(c)
-    return b"".join(out)
+    return _deliver(c, out)
 
 
 @command("sunsubscribe")
@@ -295,7 +302,7 @@ def cmd_sunsubscribe(c, argv):
         ps.remove_shard(c, ch)
         out.append(_reply(c, b"sunsubscribe", ch, _shard_count(c)))
     _after_change(c)
-    return b"".join(out)
+    return _deliver(c, out)
 
 
 @command("publish")

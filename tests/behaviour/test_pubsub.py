@@ -411,3 +411,17 @@ def test_subscribe_inside_multi(diff2):
     diff("GET", "k")                  # now in the pub/sub context
     diff("UNSUBSCRIBE")
     diff("GET", "k")
+
+
+def test_confirmations_ignore_client_reply_off(diff, conns):
+    a = conns()
+    b = conns()
+    a.send("CLIENT", "REPLY", "OFF")
+    a.send("SUBSCRIBE", "z")
+    a.read()                          # the confirmation still arrives
+    a.send("PSUBSCRIBE", "zz*")
+    a.read()
+    b("PUBLISH", "z", "m")
+    a.read()
+    b("PUBLISH", "zzz", "m")
+    a.read()
