@@ -399,3 +399,22 @@ def test_random_string_sequences(diff2, ops):
     for k in KEYS:
         diff2("TYPE", k)
         diff2("GET", k) if diff2.r.call("TYPE", k)[1] == "string" else None
+
+
+_num = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.integers(-10 ** 20, 10 ** 20).map(str),
+    st.tuples(st.integers(-10 ** 6, 10 ** 6), st.integers(0, 10 ** 6), st.integers(-30, 30)).map(
+        lambda t: "%d.%de%d" % t),
+    st.decimals(allow_nan=False, allow_infinity=False, places=8).map(str),
+)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
+@given(start=_num, incs=st.lists(_num, min_size=1, max_size=4))
+def test_random_incrbyfloat(diff2, start, incs):
+    """Long double arithmetic and "%.17Lf" formatting on random numbers."""
+    diff2("SET", "f", start)
+    for inc in incs:
+        diff2("INCRBYFLOAT", "f", inc)
+    diff2("GET", "f")
