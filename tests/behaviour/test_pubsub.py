@@ -425,3 +425,69 @@ def test_confirmations_ignore_client_reply_off(diff, conns):
     a.read()
     b("PUBLISH", "zzz", "m")
     a.read()
+
+
+# -- random sequences -----------------------------------------------------------------
+_CHANS = st.sampled_from(["a", "b", "ab", "ba", "", "c"])
+_PATS = st.sampled_from(["*", "a*", "?", "[ab]", "b?", "*a", "\\*"])
+_OPS = st.one_of(
+    st.tuples(st.just("SUBSCRIBE"), st.integers(0, 1), st.lists(_CHANS, min_size=1, max_size=3)),
+    st.tuples(st.just("UNSUBSCRIBE"), st.integers(0, 1), st.lists(_CHANS, max_size=2)),
+    st.tuples(st.just("PSUBSCRIBE"), st.integers(0, 1), st.lists(_PATS, min_size=1, max_size=3)),
+    st.tuples(st.just("PUNSUBSCRIBE"), st.integers(0, 1), st.lists(_PATS, max_size=2)),
+    st.tuples(st.just("SSUBSCRIBE"), st.integers(0, 1), st.lists(_CHANS, min_size=1, max_size=2)),
+    st.tuples(st.just("SUNSUBSCRIBE"), st.integers(0, 1), st.lists(_CHANS, max_size=2)),
+    st.tuples(st.just("PUBLISH"), st.just(0), st.tuples(_CHANS)),
+    st.tuples(st.just("SPUBLISH"), st.just(0), st.tuples(_CHANS)),
+)
+
+
+def _until_ping(client):
+    out = []
+    while True:
+        raw, v = client.read()
+        if raw == b"+PONG\r\n" or v == [b"pong", b""]:
+            return out
+        out.append((raw, v))
+
+
+def _sync(who):
+    """Everything each server sent this connection, up to a PING marker."""
+    who.send("PING")
+    return _until_ping(who.r), _until_ping(who.s)
+
+
+def _compare(op, args, r, s):
+    if op in ("UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE") and not args and len(r) > 1:
+        # Redis walks a hash table: same names and the same final count
+        assert sorted(x[1][1] for x in s) == sorted(x[1][1] for x in r)
+        assert s[-1][1][2] == r[-1][1][2]
+    elif op in ("PUBLISH", "SPUBLISH"):
+        assert sorted(x[0] for x in s) == sorted(x[0] for x in r)
+    else:
+        assert [x[0] for x in s] == [x[0] for x in r]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(ops=st.lists(_OPS, min_size=1, max_size=15))
+def test_random_sequences(diff, redis_proc, shardis_proc, ops):
+    subs = [Both(redis_proc.port, shardis_proc.port, diff.protocol),
+            Both(redis_proc.port, shardis_proc.port, 5 - diff.protocol)]
+    try:
+        for op, who, args in ops:
+            if op in ("PUBLISH", "SPUBLISH"):
+                diff(op, args[0], "msg")
+                for c in subs:
+                    r, s = _sync(c)
+                    _compare(op, args, r, s)
+            else:
+                c = subs[who]
+                c.send(op, *args)
+                r, s = _sync(c)
+                _compare(op, args, r, s)
+        diff("PUBSUB", "NUMPAT")
+        diff("PUBSUB", "NUMSUB", "a", "b", "ab", "ba", "", "c")
+        diff("PUBSUB", "SHARDNUMSUB", "a", "b", "ab", "ba", "", "c")
+    finally:
+        for c in subs:
+            c.close()
