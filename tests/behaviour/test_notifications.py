@@ -53,9 +53,24 @@ def collect_events(diff, conns, flags, steps, pattern="__key*@*__:*", sub_protoc
         diff.s.call("SELECT", "0")
 
 
+def _short(msgs):
+    """[b'*4...pmessage...__keyspace@0__:k...set'] -> ['__keyspace@0__:k set']"""
+    out = []
+    for raw in msgs:
+        parts = raw.split(b"\r\n")
+        out.append(b" ".join(parts[6:9:2]).decode("utf-8", "replace"))
+    return out
+
+
 def assert_events(diff, conns, flags, steps, **kw):
     r, s = collect_events(diff, conns, flags, steps, **kw)
-    assert s == r, f"flags={flags!r}\n redis:   {r!r}\n shardis: {s!r}"
+    if s != r:
+        i = next((j for j, (a, b) in enumerate(zip(r, s)) if a != b), min(len(r), len(s)))
+        raise AssertionError(
+            f"flags={flags!r}: first difference at message {i}\n"
+            f" redis:   ...{_short(r[max(0, i - 2):i + 6])}\n"
+            f" shardis: ...{_short(s[max(0, i - 2):i + 6])}\n"
+            f" (redis {len(r)} messages, shardis {len(s)})")
     return s
 
 
@@ -176,3 +191,30 @@ def test_resp3_events_to_self(diff, conns):
     finally:
         diff.r.call("CONFIG", "SET", "notify-keyspace-events", "")
         diff.s.call("CONFIG", "SET", "notify-keyspace-events", "")
+
+
+# -- other families' events (the helper in use) ------------------------------------------
+HASH_STEPS = [("HSET", "h", "a", "1", "b", "2"), ("HSETNX", "h", "a", "x"), ("HSETNX", "h", "c", "3"),
+              ("HINCRBY", "h", "n", "2"), ("HINCRBYFLOAT", "h", "f", "1.5"),
+              ("HDEL", "h", "a", "zz"), ("HDEL", "h", "b", "c", "n", "f"), ("HMSET", "h2", "x", "y")]
+SET_STEPS = [("SADD", "s", "a", "b", "c"), ("SADD", "s", "a"), ("SREM", "s", "a"),
+             ("SMOVE", "s", "t", "b"), ("SPOP", "s"), ("SADD", "u", "1", "2"),
+             ("SINTERSTORE", "d", "u", "u"), ("SUNIONSTORE", "d2", "u", "t"),
+             ("SDIFFSTORE", "d3", "u", "u"), ("SREM", "u", "1", "2")]
+ZSET_STEPS = [("ZADD", "z", "1", "a", "2", "b"), ("ZINCRBY", "z", "1", "a"), ("ZREM", "z", "a"),
+              ("ZADD", "z", "3", "c"), ("ZREMRANGEBYSCORE", "z", "0", "2"), ("ZPOPMIN", "z"),
+              ("ZADD", "y", "1", "x"), ("ZUNIONSTORE", "w", "1", "y"),
+              ("ZRANGESTORE", "v", "y", "0", "-1")]
+KEYS_STEPS = [("SET", "a", "1"), ("COPY", "a", "b"), ("MOVE", "b", "1"), ("RENAME", "a", "c"),
+              ("PEXPIRE", "c", "100000"), ("EXPIREAT", "c", "1"), ("SET", "d", "x"),
+              ("PERSIST", "d"), ("SETRANGE", "d", "3", "y"), ("APPEND", "d", "z"),
+              ("INCRBYFLOAT", "d2", "1.5"), ("GETDEL", "d"), ("SET", "e", "1"),
+              ("GETEX", "e", "EX", "100"), ("GETEX", "e", "PERSIST"), ("SETEX", "f", "100", "v"),
+              ("PSETEX", "g", "100000", "v"), ("SETNX", "h", "v"), ("MSETNX", "i", "1", "j", "2"),
+              ("GETSET", "h", "w"), ("SWAPDB", "0", "1"), ("FLUSHALL",)]
+
+
+@pytest.mark.parametrize("steps", [HASH_STEPS, SET_STEPS, ZSET_STEPS, KEYS_STEPS],
+                         ids=["hash", "set", "zset", "keys"])
+def test_family_events(diff, conns, steps):
+    assert_events(diff, conns, "KEA", steps)
