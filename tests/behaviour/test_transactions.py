@@ -249,3 +249,44 @@ def test_exec_publish_to_self_resp3(diff, conns):
     a("PUBLISH", "ch", "x")
     a("EXEC")                         # the message is inside EXEC's array
     a.read()
+
+
+def test_unwatch_queued_and_errors_inside(diff):
+    diff("SET", "s", "x")
+    diff("MULTI")
+    diff("UNWATCH")                   # queued, like any command
+    diff("INCR", "s")                 # fails at run time
+    diff("SET", "t", "1")
+    diff("EXEC")
+    diff("GET", "t")
+    diff.error("MULTI", "extra")      # arity: not a transaction start
+    diff.error("EXEC")
+
+
+@pytest.mark.redis72
+def test_watch_counts_in_info(ours, shardis_proc):
+    from tests.resp_client import RawClient
+
+    def fields():
+        text = ours("INFO", "clients").decode()
+        kv = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+        return kv["watching_clients"], kv["total_watched_keys"]
+    other = RawClient(shardis_proc.port)
+    for _ in range(200):              # connections of earlier tests close asynchronously
+        if fields() == ("0", "0"):
+            break
+        time.sleep(0.01)
+    try:
+        ours("WATCH", "a", "b", "a")
+        assert fields() == ("1", "2")
+        other("SET", "a", "1")        # 7.2: a touched client stops watching at once
+        assert fields() == ("0", "0")
+        ours("MULTI")
+        ours("PING")
+        assert ours("EXEC") is None
+        ours("WATCH", "c")
+        ours("MULTI")
+        ours("EXEC")
+        assert fields() == ("0", "0")
+    finally:
+        other.close()
