@@ -23,6 +23,7 @@ Consumer groups: ``Group`` (last delivered ID, entries-read counter, PEL,
 consumers), ``Consumer`` (own PEL), ``NACK`` (delivery time/count, owner).
 A PEL is a dict ID -> NACK plus a sorted list of its IDs.
 """
+from array import array
 from bisect import bisect_left, bisect_right, insort
 
 U64 = (1 << 64) - 1
@@ -98,7 +99,123 @@ def fmt_id(i):
     return b"%d-%d" % (i >> 64, i & U64)
 
 
+def _pack_len(parts, n):
+    if n < 0x80:
+        parts.append(bytes((n,)))
+    else:
+        parts.append((n | 0x80000000).to_bytes(4, "big"))
+
+
+class PackedIds:
+    """The IDs of a sealed node: 16 big-endian bytes each (a read-only sequence
+    that ``bisect`` and indexing work on)."""
+    __slots__ = ("b",)
+
+    def __init__(self, ids):
+        self.b = b"".join(i.to_bytes(16, "big") for i in ids)
+
+    def __len__(self):
+        return len(self.b) >> 4
+
+    def __getitem__(self, k):
+        if k < 0:
+            k += len(self.b) >> 4
+        o = k << 4
+        if k < 0 or o >= len(self.b):
+            raise IndexError(k)
+        return int.from_bytes(self.b[o:o + 16], "big")
+
+
+class PackedItems:
+    """The field/value lists of a sealed node in one blob. Entry ``k`` starts at
+    ``offsets[k]``: a flags byte (1: same fields as the node's master entry,
+    only values follow), the pair count, then length-prefixed strings.
+    Deleted entries are flagged in ``dead``; reading one gives None."""
+    __slots__ = ("blob", "offsets", "dead", "mfields")
+
+    def __init__(self, items, mfields):
+        parts = []
+        offsets = array("I")
+        dead = bytearray(len(items))
+        pos = 0
+        nmf = len(mfields)
+        for k, it in enumerate(items):
+            offsets.append(pos)
+            start = len(parts)
+            if it is None:
+                dead[k] = 1
+                parts.append(b"\x00\x00")
+            else:
+                n = len(it) >> 1
+                same = n == nmf and it[0::2] == mfields
+                parts.append(b"\x01" if same else b"\x00")
+                _pack_len(parts, n)
+                seq = it[1::2] if same else it
+                for x in seq:
+                    _pack_len(parts, len(x))
+                    parts.append(bytes(x))
+            for q in range(start, len(parts)):
+                pos += len(parts[q])
+        self.blob = b"".join(parts)
+        self.offsets = offsets
+        self.dead = dead
+        self.mfields = mfields
+
+    def __len__(self):
+        return len(self.offsets)
+
+    def __iter__(self):
+        for k in range(len(self.offsets)):
+            yield self[k]
+
+    def __getitem__(self, k):
+        if k < 0:
+            k += len(self.offsets)
+        if self.dead[k]:
+            return None
+        b = self.blob
+        o = self.offsets[k]
+        same = b[o]
+        o += 1
+        n = b[o]
+        if n < 0x80:
+            o += 1
+        else:
+            n = int.from_bytes(b[o:o + 4], "big") & 0x7FFFFFFF
+            o += 4
+        cnt = n if same else 2 * n
+        vals = []
+        for _ in range(cnt):
+            ln = b[o]
+            if ln < 0x80:
+                o += 1
+            else:
+                ln = int.from_bytes(b[o:o + 4], "big") & 0x7FFFFFFF
+                o += 4
+            vals.append(b[o:o + ln])
+            o += ln
+        if not same:
+            return tuple(vals)
+        out = [None] * (2 * n)
+        out[0::2] = self.mfields
+        out[1::2] = vals
+        return tuple(out)
+
+    def __setitem__(self, k, v):
+        # only deletion happens in a sealed node
+        if v is not None:
+            raise TypeError("sealed stream node")
+        if k < 0:
+            k += len(self.offsets)
+        self.dead[k] = 1
+
+    def nbytes(self):
+        return len(self.blob) + 4 * len(self.offsets) + len(self.dead) + 150
+
+
 class Node:
+    """One "listpack": the tail node keeps plain lists (appends are cheap);
+    once a newer node exists it is sealed into PackedIds/PackedItems."""
     __slots__ = ("master", "mfields", "ids", "items", "live", "ndel", "nbytes")
 
     def __init__(self, master, fields):
@@ -114,6 +231,11 @@ class Node:
             n += lp_size(f)
         self.nbytes = n
 
+    def seal(self):
+        if self.ids.__class__ is list:
+            self.ids = PackedIds(self.ids)
+            self.items = PackedItems(self.items, self.mfields)
+
     def set_counts(self, live, ndel):
         self.nbytes += (lp_int_size(live) - lp_int_size(self.live)
                         + lp_int_size(ndel) - lp_int_size(self.ndel))
@@ -121,8 +243,9 @@ class Node:
         self.ndel = ndel
 
     def first_live(self):
-        for i, it in enumerate(self.items):
-            if it is not None:
+        items = self.items
+        for i in range(len(items)):
+            if items[i] is not None:
                 return i
         return -1
 
@@ -132,6 +255,15 @@ class Node:
             if items[i] is not None:
                 return i
         return -1
+
+    def memory(self):
+        if self.ids.__class__ is list:
+            n = 56 + 8 * len(self.ids) * 2 + 44 * len(self.ids)
+            for it in self.items:
+                if it is not None:
+                    n += 56 + 8 * len(it) + sum(33 + len(x) for x in it)
+            return n + 120
+        return len(self.ids.b) + self.items.nbytes() + 120
 
 
 class NACK:
@@ -248,7 +380,9 @@ class Stream:
                 node = None
         nf = len(fv) >> 1
         if node is None:
-            fields = fv[0::2]
+            if nodes:
+                nodes[-1].seal()
+            fields = tuple(fv[0::2])
             node = Node(sid, fields)
             nodes.append(node)
             self.keys.append(sid)
@@ -493,7 +627,7 @@ class Stream:
     def memory_usage(self):
         n = 64
         for node in self.nodes:
-            n += node.nbytes + 48
+            n += node.memory()
         if self.groups:
             for g in self.groups.values():
                 n += 96 + 64 * len(g.pel)
