@@ -103,13 +103,12 @@ def cmd_shutdown(c, argv):
 @command("slowlog|get")
 def cmd_slowlog_get(c, argv):
     if len(argv) > 3:
-        return error("ERR wrong number of arguments for 'slowlog|get' command")
+        return error("ERR unknown subcommand or wrong number of arguments for "
+                     f"'{argv[1].decode('utf-8', 'replace')}'. Try SLOWLOG HELP.")
     count = 10
     if len(argv) == 3:
         count = parse_int(argv[2])
-        if count is None:
-            return E.NOT_INT
-        if count < -1:
+        if count is None or count < -1:
             return error("ERR count should be greater than or equal to -1")
     entries = c.server.slowlog.entries
     if count == -1 or count > len(entries):
@@ -323,10 +322,20 @@ _DEBUG_DENIED = error(
 _DEBUG_HELP = [
     "AOF-FLUSH-SLEEP <microsec>",
     "    Server will sleep before flushing the AOF, this is used for testing.",
+    "CHANGE-REPL-ID",
+    "    Change the replication IDs of the instance.",
+    "    Dangerous: should be used only for testing the replication subsystem.",
+    "ERROR <string>",
+    "    Return a Redis protocol error with <string> as message. Useful for clients",
+    "    unit tests to simulate Redis errors.",
     "LOG <message>",
     "    Write <message> to the server log.",
     "OBJECT <key>",
     "    Show low level info about `key` and associated value.",
+    "PROTOCOL <type>",
+    "    Reply with a test value of the specified type. <type> can be: string,",
+    "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+    "    true, false.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -334,6 +343,57 @@ _DEBUG_HELP = [
     "SLEEP <seconds>",
     "    Stop the server for <seconds>. Decimals allowed.",
 ]
+
+
+def _atof(b):
+    """C atof: the longest numeric prefix, 0.0 when there is none."""
+    import re
+    m = re.match(rb"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", bytes(b))
+    return float(m.group(0)) if m else 0.0
+
+
+_PROTO_TYPES = ("string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|"
+                "true|false")
+
+
+def _debug_protocol(c, t):
+    r = c.r
+    resp3 = r.version == 3
+    if t == b"string":
+        return bulk(b"Hello World")
+    if t == b"integer":
+        return integer(12345)
+    if t == b"double":
+        return b",3.141\r\n" if resp3 else bulk(b"3.141")
+    if t == b"bignum":
+        big = b"1234567999999999999999999999999999999"
+        return b"(%s\r\n" % big if resp3 else bulk(big)
+    if t == b"null":
+        return r.nil
+    if t == b"array":
+        return b"*3\r\n:0\r\n:1\r\n:2\r\n"
+    if t == b"set":
+        return r.set_header(3) + b":0\r\n:1\r\n:2\r\n"
+    if t == b"map":
+        return r.map_header(3) + b":0\r\n" + r.false + b":1\r\n" + r.true + b":2\r\n" + r.false
+    if t == b"attrib":
+        tail = bulk(b"Some real reply following the attribute")
+        if resp3:
+            return b"|1\r\n" + bulk(b"key-popularity") + b"*2\r\n" + bulk(b"key:123") \
+                + integer(90) + tail
+        return tail
+    if t == b"push":
+        if not resp3:
+            return error("ERR RESP2 is not supported by this command")
+        return (b">2\r\n" + bulk(b"server-cpu-usage") + integer(42)
+                + bulk(b"Some real reply following the push reply"))
+    if t == b"verbatim":
+        return r.verbatim(b"This is a verbatim\nstring")
+    if t == b"true":
+        return r.true
+    if t == b"false":
+        return r.false
+    return error("ERR Wrong protocol type name. Please use one of the following: " + _PROTO_TYPES)
 
 
 def debug_allowed(c):
@@ -375,11 +435,16 @@ def cmd_debug(c, argv):
     if sub == b"help" and n == 2:
         return help_reply("DEBUG", _DEBUG_HELP)
     if sub == b"sleep" and n == 3:
-        secs = parse_float(argv[2])
-        if secs is None:
-            return E.NOT_FLOAT
+        secs = _atof(argv[2])           # as C's atof: junk reads as 0
         if secs > 0:
             time.sleep(secs)
+        return OK
+    if sub == b"protocol" and n == 3:
+        return _debug_protocol(c, argv[2].lower())
+    if sub == b"error" and n == 3:
+        return error(argv[2])
+    if sub == b"change-repl-id" and n == 2:
+        srv.extensions.pop("master_replid", None)
         return OK
     if sub == b"object" and n == 3:
         key = argv[2]
@@ -396,9 +461,7 @@ def cmd_debug(c, argv):
                 b"lru_seconds_idle:0" % (id(v), enc, _serialized_len(v), lru))
         return simple(line)
     if sub == b"set-active-expire" and n == 3:
-        flag = parse_int(argv[2])
-        if flag is None:
-            return E.NOT_INT
+        flag = int(_atof(argv[2]))
         try:
             from shardis.keyspace import expiry
         except ImportError:
