@@ -1007,8 +1007,13 @@ def cmd_xclaim(c, argv):
             dtime = now
     else:
         dtime = now
-    cons = None
+    # 7.2: the consumer is looked up (created if needed) before claiming, and
+    # its seen-time is refreshed even when nothing is claimed.
     name = argv[3]
+    cons = g.consumers.get(name)
+    if cons is None:
+        cons = _create_consumer(c, g, name, argv[1])
+    cons.seen_time = now
     out = []
     for sid in ids:
         nack = g.pel.get(sid)
@@ -1027,12 +1032,6 @@ def cmd_xclaim(c, argv):
         if nack.consumer is not None and minidle:
             if now - nack.delivery_time < minidle:
                 continue
-        if cons is None:
-            cons = g.consumers.get(name)
-            if cons is None:
-                cons = _create_consumer(c, g, name, argv[1])
-            else:
-                cons.seen_time = now
         if nack.consumer is not cons and nack.consumer is not None:
             nack.consumer.pel.remove(sid)
         nack.delivery_time = dtime
@@ -1088,7 +1087,10 @@ def cmd_xautoclaim(c, argv):
     now = _now(c)
     srv = c.server
     name = argv[3]
-    cons = None
+    cons = g.consumers.get(name)
+    if cons is None:
+        cons = _create_consumer(c, g, name, argv[1])
+    cons.seen_time = now
     out = []
     deleted = []
     pel = g.pel
@@ -1110,12 +1112,6 @@ def cmd_xautoclaim(c, argv):
             continue
         if minidle and now - nack.delivery_time < minidle:
             continue
-        if cons is None:
-            cons = g.consumers.get(name)
-            if cons is None:
-                cons = _create_consumer(c, g, name, argv[1])
-            else:
-                cons.seen_time = now
         if nack.consumer is not cons:
             nack.consumer.pel.remove(sid)
         nack.delivery_time = now

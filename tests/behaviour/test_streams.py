@@ -680,3 +680,17 @@ def test_stream_events(diff, conns):
         ("XSETID", "s", "10-0"),
         ("DEL", "s"),
     ])
+
+
+@pytest.mark.redis72
+def test_xclaim_creates_consumer_72(ours):
+    # 7.2 looks the consumer up (creating it) before claiming: an attempt that
+    # claims nothing still registers the consumer and its seen-time.
+    ours("XADD", "s", "1-0", "f", "v")
+    ours("XGROUP", "CREATE", "s", "g", "0")
+    ours("XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", ">")
+    assert ours("XCLAIM", "s", "g", "b", "100000", "1-0") == []
+    assert ours("XAUTOCLAIM", "s", "g", "c", "100000", "0") == [b"0-0", [], []]
+    names = [x[1] for x in ours("XINFO", "CONSUMERS", "s", "g")]
+    assert names == [b"a", b"b", b"c"]
+    assert ours("XINFO", "GROUPS", "s")[0][3] == 3
