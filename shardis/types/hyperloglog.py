@@ -43,30 +43,25 @@ _R = 47
 INVALID_ERR = b"-INVALIDOBJ Corrupted HLL object detected\r\n"
 NOT_HLL_ERR = b"-WRONGTYPE Key is not a valid HyperLogLog string value.\r\n"
 
-_unpack_cache = {}
+_WORDS = [None] + [struct.Struct("<%dQ" % i).unpack_from for i in range(1, 64)]
 
 
-def murmurhash64a(data, seed=SEED):
-    """MurmurHash2, 64-bit version, as Redis computes it (little-endian words)."""
+def murmurhash64a(data, seed=SEED, m=_M, MASK=MASK64, _fb=int.from_bytes, _w=_WORDS):
+    """MurmurHash2, 64-bit version, as Redis computes it (little-endian words).
+    Arithmetic on Python ints, masked to 64 bits after each multiply."""
     n = len(data)
-    m = _M
-    h = (seed ^ (n * m)) & MASK64
+    h = seed ^ ((n * m) & MASK)
     nw = n >> 3
     if nw:
-        fmt = _unpack_cache.get(nw)
-        if fmt is None:
-            fmt = _unpack_cache[nw] = struct.Struct("<%dQ" % nw).unpack_from
-        for k in fmt(data):
-            k = (k * m) & MASK64
-            k ^= k >> 47
-            h ^= (k * m) & MASK64
-            h = (h * m) & MASK64
-    rem = n & 7
-    if rem:
-        h ^= int.from_bytes(data[n - rem:], "little")
-        h = (h * m) & MASK64
+        words = _w[nw](data) if nw < 64 else struct.unpack_from("<%dQ" % nw, data)
+        for k in words:
+            k = (k * m) & MASK
+            h ^= ((k ^ (k >> 47)) * m) & MASK
+            h = (h * m) & MASK
+    if n & 7:
+        h = ((h ^ _fb(data[nw << 3:], "little")) * m) & MASK
     h ^= h >> 47
-    h = (h * m) & MASK64
+    h = (h * m) & MASK
     return h ^ (h >> 47)
 
 
@@ -579,13 +574,16 @@ def add_many(v, elements, max_bytes):
 def histogram(v):
     """(histogram of the 64 possible register values, valid flag)."""
     if v[4] == DENSE:
-        regs = dense_registers(v)
-        return [regs.count(i) for i in range(64)], True
+        return raw_histogram(dense_registers(v)), True
     return sparse_histogram(v)
 
 
 def raw_histogram(regs):
-    return [regs.count(i) for i in range(64)]
+    """Histogram of register values (bytes.count only for values present)."""
+    hist = [0] * 64
+    for i in set(regs):
+        hist[i] = regs.count(i)
+    return hist
 
 
 def _sigma(x):
