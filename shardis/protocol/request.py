@@ -22,7 +22,15 @@ import hiredis
 INLINE_MAX = 64 * 1024          # PROTO_INLINE_MAX_SIZE
 MBULK_BIG_ARG = 32 * 1024
 INT_MAX = 2 ** 31 - 1
-_HEADER_TAIL = re.compile(rb"[*$]-?\d+\r\n\Z")
+# The input ends right after a line that Redis would judge at once (a header,
+# or an element hiredis accepts and Redis refuses): check it with the pure
+# parser instead of waiting for more bytes.
+_SUSPECT_TAIL = re.compile(rb"(?:\A|\n)[*$%~>|=!:+\-_,#(][^\n]{0,40}\r\n\Z")
+_CHECK_MAX = 16 * 1024        # bigger pending input (pipelines, big values): no early check
+# An array header of a million elements or more anywhere in the input: hiredis
+# would allocate the whole list up front (and Redis only grows it as elements
+# arrive), so such input goes to the pure parser.
+_HUGE_ARRAY = re.compile(rb"\*\d{7}")
 
 
 class ProtocolErr:
@@ -175,6 +183,8 @@ class PyRequestParser:
     def _inline(self):
         buf, pos = self.buf, self.pos
         nl = buf.find(b"\n", pos)
+        if nl >= 0 and buf.find(b"\0", pos, nl) >= 0:
+            nl = -1             # Redis looks for the newline with strchr: a NUL hides it
         if nl < 0:
             if len(buf) - pos > INLINE_MAX:
                 return ProtocolErr("Protocol error: too big inline request")
@@ -193,6 +203,8 @@ class PyRequestParser:
     def _multibulk(self):
         buf, pos = self.buf, self.pos
         cr = buf.find(b"\r", pos)
+        if cr >= 0 and buf.find(b"\0", pos, cr) >= 0:
+            cr = -1             # strchr semantics, as above
         if cr < 0:
             if len(buf) - pos > INLINE_MAX:
                 return ProtocolErr("Protocol error: too big mbulk count string")
@@ -211,6 +223,8 @@ class PyRequestParser:
             if p >= len(buf):
                 return False
             cr = buf.find(b"\r", p)
+            if cr >= 0 and buf.find(b"\0", p, cr) >= 0:
+                cr = -1
             if cr < 0:
                 if len(buf) - p > INLINE_MAX:
                     return ProtocolErr("Protocol error: too big bulk count string")
@@ -234,7 +248,8 @@ class PyRequestParser:
 class RequestReader:
     """hiredis fast path with the pure parser behind it (see module doc)."""
 
-    __slots__ = ("_h", "_chunks", "_ndone", "_py", "max_bulk", "pending_bytes")
+    __slots__ = ("_h", "_chunks", "_ndone", "_py", "max_bulk", "pending_bytes", "_tail",
+                 "_last")
 
     def __init__(self, max_bulk=512 * 1024 * 1024):
         self._h = hiredis.Reader()
@@ -243,6 +258,8 @@ class RequestReader:
         self._py = None         # PyRequestParser while in pure mode
         self.max_bulk = max_bulk
         self.pending_bytes = 0  # bytes of an incomplete command held (query buffer size)
+        self._tail = b""        # the last bytes fed to hiredis (a header split across reads)
+        self._last = None       # the last command hiredis returned
 
     def feed(self, data):
         if self._py is not None:
@@ -254,8 +271,16 @@ class RequestReader:
             self._py.feed(data)
             self.pending_bytes = self._py.pending()
             return
+        t = self._tail
+        if _HUGE_ARRAY.search(data) is not None or (
+                b"*" in t and _HUGE_ARRAY.search(t + data[:8]) is not None):
+            self._chunks.append(data)
+            self._to_pure()
+            self.pending_bytes = self._py.pending()
+            return
         self._chunks.append(data)
         self._h.feed(data)
+        self._tail = data[-8:]
 
     def gets(self):
         py = self._py
@@ -272,30 +297,43 @@ class RequestReader:
         if cmd is False:
             chunks = self._chunks
             if chunks:
-                if not self._h.has_data() and not _HEADER_TAIL.search(chunks[-1][-24:]):
+                c = chunks[-1]
+                n = len(c) - 2
+                if self._ndone and not self._h.has_data() and c.endswith(b"\r\n") and (
+                        c.endswith(self._last[-1], 0, n) if len(self._last[-1]) <= n
+                        else _ends_with_command(chunks, self._last)):
+                    # everything fed so far formed complete commands
                     chunks.clear()
                     self._ndone = 0
+                    self._last = None
                     self.pending_bytes = 0
                 else:
-                    if len(chunks) == 1:
-                        # A new incomplete command: check its headers now, as
+                    n = sum(map(len, chunks))
+                    self.pending_bytes = n
+                    if (n <= _CHECK_MAX and _SUSPECT_TAIL.search(chunks[-1][-48:]) is not None) or (
+                            INLINE_MAX < n <= 4 * INLINE_MAX and len(chunks) <= 4
+                            and b"".join(chunks)[-INLINE_MAX - 1:].find(b"\r") < 0):
+                        # An incomplete command ending in a header (or a header
+                        # line longer than Redis allows): check it now, as
                         # Redis does, instead of buffering up to a bogus length.
                         err = self._check_partial()
                         if err is not None:
                             return err
-                    self.pending_bytes = sum(map(len, chunks))
             return False
         if cmd.__class__ is not list:
             return self._fallback()
+        if not cmd:             # "*0": Redis skips empty multibulks
+            return self.gets()
         for a in cmd:
             if a.__class__ is not bytes:
                 return self._fallback()
         self._ndone += 1
+        self._last = cmd
         return cmd
 
     def _check_partial(self):
         p = PyRequestParser(self.max_bulk)
-        p.feed(self._chunks[0])
+        p.feed(b"".join(self._chunks))
         for _ in range(self._ndone):
             if p.gets() is False:
                 return None
@@ -307,6 +345,10 @@ class RequestReader:
     def _fallback(self):
         """Re-parse everything since the last clean boundary with the pure
         parser, skip what hiredis already returned, continue in pure mode."""
+        self._to_pure()
+        return self.gets()
+
+    def _to_pure(self):
         py = PyRequestParser(self.max_bulk)
         py.feed(b"".join(self._chunks))
         for _ in range(self._ndone):
@@ -316,5 +358,28 @@ class RequestReader:
         self._chunks = []
         self._ndone = 0
         self._h = hiredis.Reader()
+        self._tail = b""
+        self._last = None
         self._py = py
-        return self.gets()
+
+
+def _ends_with_command(chunks, cmd):
+    """Did the reader stop at a command boundary? hiredis has consumed every
+    byte; the input then ends either with the last command it returned or
+    with complete elements of a command still being built. The test looks at
+    the encoding of the last argument of the last command (its header, the
+    bytes, CRLF) at the end of the input: cheap, and wrong only when a
+    half-sent command's latest element equals that argument, which only
+    costs exact error texts for input that is malformed later on."""
+    if cmd is None:
+        return False
+    c = chunks[-1]
+    a = cmd[-1]
+    n = len(c)
+    end = n - 2 - len(a)
+    if end < 0:
+        # a big last argument spread over several reads
+        return c.endswith(b"\r\n") and a.endswith(c[:-2]) and len(chunks) > 1
+    h = b"$%d\r\n" % len(a)
+    return (c.endswith(b"\r\n") and c.startswith(a, end)
+            and (end < len(h) and len(chunks) > 1 or c.startswith(h, end - len(h))))
