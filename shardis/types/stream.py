@@ -603,6 +603,55 @@ class Stream:
             return self.entries_added - er
         return None
 
+    # -- COPY -------------------------------------------------------------------------
+    def copy(self):
+        """An independent duplicate (COPY): nodes, groups, consumers and PELs."""
+        n = Stream()
+        for node in self.nodes:
+            m = Node.__new__(Node)
+            m.master = node.master
+            m.mfields = node.mfields
+            if node.ids.__class__ is list:
+                m.ids = list(node.ids)
+                m.items = list(node.items)
+            else:
+                m.ids = node.ids            # immutable once sealed
+                pi = node.items
+                q = PackedItems.__new__(PackedItems)
+                q.blob = pi.blob
+                q.offsets = pi.offsets
+                q.dead = bytearray(pi.dead)
+                q.mfields = pi.mfields
+                m.items = q
+            m.live = node.live
+            m.ndel = node.ndel
+            m.nbytes = node.nbytes
+            n.nodes.append(m)
+        n.keys = list(self.keys)
+        n.length = self.length
+        n.last_id = self.last_id
+        n.first_id = self.first_id
+        n.max_deleted = self.max_deleted
+        n.entries_added = self.entries_added
+        if self.groups is not None:
+            n.groups = {}
+            for name, g in self.groups.items():
+                ng = Group(name, g.last_id, g.entries_read)
+                for cname, cs in g.consumers.items():
+                    nc = Consumer(cname, cs.seen_time)
+                    nc.active_time = cs.active_time
+                    ng.consumers[cname] = nc
+                for i in g.pel.order:
+                    nk = g.pel.d[i]
+                    cp = NACK(nk.delivery_time, None)
+                    cp.delivery_count = nk.delivery_count
+                    if nk.consumer is not None:
+                        cp.consumer = ng.consumers[nk.consumer.name]
+                        cp.consumer.pel.add(i, cp)
+                    ng.pel.add(i, cp)
+                n.groups[name] = ng
+        return n
+
     # -- introspection ----------------------------------------------------------------
     def rax_nodes(self):
         """Number of nodes Redis's radix tree would have for the node keys

@@ -694,3 +694,25 @@ def test_xclaim_creates_consumer_72(ours):
     names = [x[1] for x in ours("XINFO", "CONSUMERS", "s", "g")]
     assert names == [b"a", b"b", b"c"]
     assert ours("XINFO", "GROUPS", "s")[0][3] == 3
+
+
+def test_copy_stream(diff2):
+    diff = diff2
+    for i in range(1, 250):
+        diff("XADD", "s", f"{i}-0", "f", str(i))
+    diff("XDEL", "s", "5-0", "150-0")
+    diff("XGROUP", "CREATE", "s", "g", "0")
+    diff("XREADGROUP", "GROUP", "g", "a", "COUNT", "3", "STREAMS", "s", ">")
+    diff("COPY", "s", "t")
+    diff("XDEL", "s", "6-0", "200-0")
+    diff("XACK", "s", "g", "1-0")
+    diff("XADD", "s", "300-0", "f", "x")
+    diff("XRANGE", "t", "-", "+", "COUNT", "10")
+    diff("XREVRANGE", "t", "+", "-", "COUNT", "10")
+    diff("XINFO", "STREAM", "t")
+    diff("XINFO", "GROUPS", "t")
+    r = diff.r("XPENDING", "t", "g", "-", "+", "10")
+    o = diff.s("XPENDING", "t", "g", "-", "+", "10")
+    assert [(e[0], e[1], e[3]) for e in r] == [(e[0], e[1], e[3]) for e in o]
+    diff("XLEN", "t")
+    diff("XLEN", "s")
