@@ -275,8 +275,8 @@ def cmd_monitor(c, argv):
 def cmd_reset(c, argv):
     """Back to a fresh connection's state, as Redis's RESET: leave MULTI and
     WATCH, drop subscriptions and tracking, stop MONITOR, db 0, RESP2, no name,
-    replies on, no-evict/no-touch off; authenticated only if the default user
-    needs no password."""
+    replies on, no-touch off; authenticated only if the default user needs no
+    password."""
     from shardis.server import client as C
     from shardis.protocol.resp import RESP2
     srv = c.server
@@ -290,7 +290,8 @@ def cmd_reset(c, argv):
                 fn(c)
             except Exception as e:
                 srv.log("warning", f"RESET cleanup failed for client {c.id}: {e!r}")
-    c.flags &= ~(C.F_MULTI | C.F_DIRTY_EXEC | C.F_DIRTY_CAS | C.F_NO_EVICT | C.F_NO_TOUCH
+    # no-evict survives a RESET (as in redis-server)
+    c.flags &= ~(C.F_MULTI | C.F_DIRTY_EXEC | C.F_DIRTY_CAS | C.F_NO_TOUCH
                  | C.F_TRACKING | C.F_READONLY | C.F_PUBSUB)
     c.multi_queue = None
     c.watched_keys = None
