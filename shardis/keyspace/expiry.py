@@ -10,17 +10,21 @@ the key into a bucket keyed by its deadline:
     level 3: ~9 h slots up to ~25 days, then ~25-day and ~3-year slots.
 
 A bucket is a plain list of keys (8 bytes a key plus over-allocation); a
-min-heap orders the buckets (not the keys) by the end of their time range,
+min-heap orders the buckets (not the keys) by the time they are due: a 128 ms
+bucket once its whole range passed, a coarser one when its range begins (its
+keys then move to finer buckets, so a key is reclaimed within ~128 ms),
 so far-away and near deadlines both cost one list slot per key and the
 number of buckets stays small (at most ~64 per level in use).
 
-Entries are validated lazily: when a bucket's range has fully passed, each
-key is checked against ``db.expires``: gone or persisted keys are dropped
-(stale), keys whose deadline passed are expired with ``db.expire_now`` (the
-'expired' event, propagation, stat_expiredkeys), and keys whose deadline was
-moved later are re-filed (into a finer level, since time advanced). A new
-deadline is only filed when the key had no deadline or the new one is
-earlier: a later deadline is found when the old entry matures.
+Entries are validated lazily: when a bucket is due, each key is checked
+against ``db.expires``: gone or persisted keys are dropped (stale), keys whose
+deadline passed are expired with ``db.expire_now`` (the 'expired' event,
+propagation, stat_expiredkeys), and the others are re-filed (into a finer
+level than the bucket's). A new deadline is only filed when the key had no
+deadline or the new one is earlier: a later deadline is found when the old
+entry comes due. Deadlines
+written to ``db.expires`` directly (a bulk load) are noticed when the wheel
+holds fewer entries than there are deadlines, and the wheel is refilled.
 
 Per cron tick the cycle is time-boxed (1 ms, checked every 32 keys) and bounded
 by a key budget. Like Redis's slow cycle it adapts: when a tick stops on its
@@ -58,21 +62,21 @@ class ExpiryWheel:
             return
         self.file(key, when, now)
 
-    def file(self, key, when, now):
+    def file(self, key, when, now, max_level=len(_SHIFTS) - 1):
         lvl = 0
         for s in _SHIFTS:
-            if (when >> s) - (now >> s) < _SPAN:
+            if lvl == max_level or (when >> s) - (now >> s) < _SPAN:
                 break
             lvl += 1
-        else:
-            lvl = len(_SHIFTS) - 1
-            s = _SHIFTS[-1]
         slot = when >> s
         bid = (slot << 3) | lvl
         b = self.buckets.get(bid)
         if b is None:
             self.buckets[bid] = [key]
-            heapq.heappush(self.heap, ((slot + 1) << s, bid))
+            # a fine bucket is due once its whole range passed; a coarse one
+            # when its range starts (its keys then move to finer buckets)
+            due = ((slot + 1) << s) - 1 if lvl == 0 else slot << s
+            heapq.heappush(self.heap, (due, bid))
         else:
             b.append(key)
         self.entries += 1
@@ -80,8 +84,8 @@ class ExpiryWheel:
     def due(self, now):
         """Entries in buckets whose whole range has passed."""
         n = 0
-        for end, bid in self.heap:
-            if end <= now + 1:
+        for due, bid in self.heap:
+            if due <= now:
                 n += len(self.buckets[bid])
         return n
 
@@ -121,14 +125,20 @@ def active_expire_cycle(server, key_budget=200000):
         if st is None:
             attach(db)
             st = db.expiry_state
+        if len(db.expires) > st.entries:
+            # deadlines were written without set_expire (a bulk load): file them all
+            st.clear()
+            for k, when in db.expires.items():
+                st.file(k, when, now)
         heap = st.heap
-        if not heap or heap[0][0] > now + 1:
+        if not heap or heap[0][0] > now:
             continue
         buckets = st.buckets
         expires = db.expires
-        while heap and heap[0][0] <= now + 1:
+        while heap and heap[0][0] <= now:
             bid = heap[0][1]
             keys = buckets[bid]
+            finer = (bid & 7) - 1 if bid & 7 else len(_SHIFTS) - 1
             while keys:
                 key = keys.pop()
                 st.entries -= 1
@@ -140,7 +150,7 @@ def active_expire_cycle(server, key_budget=200000):
                             expired += 1
                         # a replica keeps it: nothing more to do here
                     else:
-                        st.file(key, d, now)
+                        st.file(key, d, now, finer)
                 if examined & 31 == 0:
                     if examined >= key_budget or _perf() > deadline:
                         capped = True

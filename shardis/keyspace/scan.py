@@ -173,10 +173,16 @@ class HashIndex:
             return None
         buckets = self.buckets
         nb = len(buckets)
-        while True:
+        for _ in range(64):
             b = buckets[rng(nb)]
             if b:
                 return b[rng(len(b))]
+        start = rng(nb)             # sparse table: walk from a random bucket
+        for i in range(nb):
+            b = buckets[(start + i) % nb]
+            if b:
+                return b[rng(len(b))]
+        return None
 
 
 def parse_cursor(b):
