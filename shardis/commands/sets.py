@@ -184,7 +184,7 @@ def cmd_spop(c, argv):
     nv, m = v.pop_one()
     srv = c.server
     srv.dirty += 1
-    gone = nv.size() == 0
+    gone = len(nv) == 0 if nv.__class__ is SetHT else nv.size() == 0
     if gone:
         db.delete(key)
     else:

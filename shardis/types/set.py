@@ -20,7 +20,7 @@ rebuilt value (``create``).
 Limits are module globals set by the config hooks in commands/sets.py.
 """
 import sys
-from random import randrange
+from random import randrange, random as _random
 
 from shardis.types import listpack as LP
 from shardis.types import intset as IS
@@ -208,12 +208,19 @@ class SetHT(dict):
 
     def random(self):
         lst = self._list
-        return lst[randrange(len(lst))]
+        return lst[int(_random() * len(lst))]
 
     def pop_one(self):
         lst = self._list
-        m = lst[randrange(len(lst))]
-        self.remove(m)
+        i = int(_random() * len(lst))
+        m = lst[i]
+        last = lst.pop()
+        if last is not m:
+            lst[i] = last
+            self[last] = i
+        del self[m]
+        if self._idx is not None:
+            self._idx.discard(m)
         return self, m
 
     def copy(self):
