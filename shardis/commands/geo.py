@@ -203,16 +203,9 @@ def cmd_geodist(c, argv):
 def _points_in_range(v, lo, hi):
     """(score, member) with lo <= score < hi, in zset order."""
     seq = v.seq()
-    k = Z.bisect_left(seq, (lo, b""))
-    n = len(seq)
-    out = []
-    while k < n:
-        p = seq[k]
-        if p[0] >= hi:
-            break
-        out.append(p)
-        k += 1
-    return out
+    if seq.__class__ is list:
+        return seq[Z.bisect_left(seq, (lo, b"")):Z.bisect_left(seq, (hi, b""))]
+    return seq[seq.bisect_left((lo, b"")):seq.bisect_left((hi, b""))]
 
 
 def _search(v, cx, cy, circular, radius, width, height, conv, limit):
