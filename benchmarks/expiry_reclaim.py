@@ -1,15 +1,20 @@
 """How fast do untouched keys with short TTLs get reclaimed, and at what memory cost?
 
-Loads N keys (default 1,000,000) with SET key value PX <100..2000> through a
-pipelined connection, then polls DBSIZE (which does not touch keys) every
-50 ms until the database is empty; reports load time, time from the end of the
-load until empty, the largest DBSIZE seen and the RSS of the server process
-before loading, after loading and after reclaiming. Then does the same with
-keys without TTL, to separate the TTL bookkeeping cost, and with SCAN's index.
+Three measurements, each against a fresh redis-server and a fresh shardis
+(started here), keys loaded through a pipelined connection as
+SET key:<i> value:<i> PX <random 100..2000>; DBSIZE (which touches no key) is
+polled every 50 ms:
 
-Runs against a fresh redis-server and a fresh shardis (both started here):
+- backlog: active expiry is switched off (DEBUG SET-ACTIVE-EXPIRE 0) while the
+  N keys are loaded, all deadlines pass, then it is switched on: time until the
+  database is empty (reclaim throughput), RSS with N volatile keys.
+- concurrent: keys expire while the (slow, Python) client is still loading;
+  time from the end of the load until the database is empty (>= ~2 s, the
+  longest TTL).
+- plain: the same keys without TTL (memory per key), then the first SCAN
+  (shardis builds its SCAN index then) and the memory the index adds.
 
-    .venv/bin/python benchmarks/expiry_reclaim.py [N]
+    .venv/bin/python benchmarks/expiry_reclaim.py [N] [backlog,concurrent,plain]
 
 Results (this machine, N=1,000,000, hz 10, see RESULTS below) are recorded at
 the end of this file.
@@ -107,37 +112,73 @@ def reclaim(p, limit=300.0):
         time.sleep(0.05)
 
 
-def bench(kind, n):
+def _simple(p, *args):
+    p.s.sendall(p.cmd(*args))
+    buf = b""
+    while not buf.endswith(b"\r\n"):
+        buf += p.s.recv(4096)
+    return buf
+
+
+def bench_backlog(kind, n):
+    """Active expiry off while N keys with PX 100..2000 are loaded; wait until
+    every deadline passed; switch it on and time how long until DBSIZE is 0."""
     srv = ServerProc(kind)
     try:
         p = Pipe(srv.port)
         pid = int(p.info_field("server", "process_id"))
         base = rss_kb(pid)
+        _simple(p, "DEBUG", "SET-ACTIVE-EXPIRE", "0")
         lt = load(p, n)
-        after = rss_kb(pid)
+        time.sleep(2.1)
+        loaded = rss_kb(pid)
+        assert p.call_int("DBSIZE") == n
+        _simple(p, "DEBUG", "SET-ACTIVE-EXPIRE", "1")
+        rt, _ = reclaim(p)
+        return dict(kind=kind, mode="backlog", keys=n, load_s=round(lt, 1),
+                    reclaim_s=None if rt is None else round(rt, 2),
+                    keys_per_s=None if not rt else int(n / rt),
+                    rss_base_mb=round(base / 1024, 1), rss_loaded_mb=round(loaded / 1024, 1),
+                    volatile_bytes_per_key=round((loaded - base) * 1024 / n, 1),
+                    rss_after_reclaim_mb=round(rss_kb(pid) / 1024, 1),
+                    time_cap_reached=p.info_field("stats", "expired_time_cap_reached_count"),
+                    expire_cpu_ms=p.info_field("stats", "expire_cycle_cpu_milliseconds"))
+    finally:
+        srv.stop()
+
+
+def bench_concurrent(kind, n):
+    """Keys expire while they are being loaded: reclaim lag after the load."""
+    srv = ServerProc(kind)
+    try:
+        p = Pipe(srv.port)
+        lt = load(p, n)
         size_at_end = p.call_int("DBSIZE")
         rt, peak = reclaim(p)
-        after_reclaim = rss_kb(pid)
-        cap = p.info_field("stats", "expired_time_cap_reached_count")
-        cpu = p.info_field("stats", "expire_cycle_cpu_milliseconds")
-        # same keys without TTL: memory cost of the TTL bookkeeping
-        p.call_int("DBSIZE")
-        p.s.sendall(p.cmd("FLUSHALL"))
-        p.s.recv(100)
-        base2 = rss_kb(pid)
+        return dict(kind=kind, mode="concurrent", keys=n, load_s=round(lt, 1),
+                    dbsize_at_load_end=size_at_end,
+                    empty_after_load_s=None if rt is None else round(rt, 2))
+    finally:
+        srv.stop()
+
+
+def bench_plain_and_scan(kind, n):
+    """Keys without TTL: memory a key, then the first SCAN (builds shardis's
+    index) and the memory it adds."""
+    srv = ServerProc(kind)
+    try:
+        p = Pipe(srv.port)
+        pid = int(p.info_field("server", "process_id"))
+        base = rss_kb(pid)
         load(p, n, ttl=False)
-        plain = rss_kb(pid) - base2
+        plain = rss_kb(pid) - base
         t = time.perf_counter()
         p.s.sendall(p.cmd("SCAN", "0", "COUNT", "10"))
         p.s.recv(1 << 16)
         first_scan = time.perf_counter() - t
-        with_index = rss_kb(pid) - base2
-        return dict(kind=kind, load_s=round(lt, 2), dbsize_at_load_end=size_at_end,
-                    reclaim_after_load_s=None if rt is None else round(rt, 2),
-                    rss_base_mb=round(base / 1024, 1), rss_loaded_mb=round(after / 1024, 1),
-                    rss_after_reclaim_mb=round(after_reclaim / 1024, 1),
-                    time_cap_reached=cap, expire_cpu_ms=cpu,
-                    plain_keys_bytes_per_key=round(plain * 1024 / n, 1),
+        with_index = rss_kb(pid) - base
+        return dict(kind=kind, mode="plain", keys=n,
+                    plain_bytes_per_key=round(plain * 1024 / n, 1),
                     first_scan_s=round(first_scan, 3),
                     scan_index_bytes_per_key=round((with_index - plain) * 1024 / n, 1))
     finally:
@@ -146,7 +187,10 @@ def bench(kind, n):
 
 if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000000
-    for kind in ("redis", "shardis"):
-        print(bench(kind, n), flush=True)
+    modes = sys.argv[2].split(",") if len(sys.argv) > 2 else ["backlog", "concurrent", "plain"]
+    fns = {"backlog": bench_backlog, "concurrent": bench_concurrent, "plain": bench_plain_and_scan}
+    for mode in modes:
+        for kind in ("redis", "shardis"):
+            print(fns[mode](kind, n), flush=True)
 
 # RESULTS

@@ -42,6 +42,19 @@ def _ready(db, key):
         db.ctx.ready_keys.append((db, key))
 
 
+def read_notouch(db, key):
+    """lookup_read that leaves the key's access time alone (Redis's
+    LOOKUP_NOTOUCH: EXISTS, TYPE, TTL...)."""
+    acc = db.access
+    if acc is None:
+        return db.lookup_read(key)
+    db.access = None
+    try:
+        return db.lookup_read(key)
+    finally:
+        db.access = acc
+
+
 def _dup(v):
     cls = v.__class__
     if cls is _BYTES:
@@ -81,20 +94,30 @@ command("unlink")(_del_generic)
 def cmd_exists(c, argv):
     db = c.db
     n = 0
+    if db.access is None:
+        for key in argv[1:]:
+            if db.lookup_read(key) is not None:
+                n += 1
+    else:
+        for key in argv[1:]:
+            if read_notouch(db, key) is not None:
+                n += 1
+    return integer(n)
+
+
+@command("touch")
+def cmd_touch(c, argv):
+    db = c.db
+    n = 0
     for key in argv[1:]:
         if db.lookup_read(key) is not None:
             n += 1
     return integer(n)
 
 
-@command("touch")
-def cmd_touch(c, argv):
-    return cmd_exists(c, argv)
-
-
 @command("type")
 def cmd_type(c, argv):
-    v = c.db.lookup_read(argv[1])
+    v = read_notouch(c.db, argv[1])
     if v is None:
         return b"+none\r\n"
     return b"+%s\r\n" % type_name(v)
@@ -499,7 +522,7 @@ def cmd_pexpireat(c, argv):
 def _ttl_generic(c, argv, ms, absolute):
     db = c.db
     key = argv[1]
-    if db.lookup_read(key) is None:
+    if read_notouch(db, key) is None:
         return CNEG2
     when = db.expires.get(key)
     if when is None:

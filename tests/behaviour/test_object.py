@@ -56,8 +56,17 @@ def test_idletime(diff):
     diff.error("OBJECT", "FREQ", "a")
     time.sleep(2.1)
     assert diff.s("OBJECT", "IDLETIME", "a") >= 2
-    diff("GET", "a")
+    # EXISTS, TYPE, TTL do not touch the key; GET and TOUCH do
+    diff("EXISTS", "a")
+    diff("TYPE", "a")
+    diff("TTL", "a")
+    assert diff.s("OBJECT", "IDLETIME", "a") >= 2
+    diff("TOUCH", "a")
     diff("OBJECT", "IDLETIME", "a")
+    diff("SET", "b", "x")
+    time.sleep(1.1)
+    diff("GET", "b")
+    diff("OBJECT", "IDLETIME", "b")
 
 
 def test_freq_under_lfu(diff):
