@@ -389,7 +389,7 @@ _op = st.one_of(
     )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
 @given(ops=st.lists(_op, min_size=1, max_size=25))
 def test_random_string_sequences(diff2, ops):
     diff2.r.call("FLUSHALL")
