@@ -5,6 +5,8 @@ import pytest
 from hypothesis import given, settings, strategies as st, HealthCheck
 
 from tests.resp_client import RespError
+from tests.behaviour.test_notifications import assert_events
+from tests.behaviour.test_pubsub import conns  # noqa: F401  (fixture)
 
 SMALL = [("f%d" % i, "v%d" % i) for i in range(5)]
 LARGE = [("field:%d" % i, "value:%d" % i) for i in range(600)]   # > 512 entries
@@ -333,18 +335,15 @@ def test_hscan_guarantee_under_mutation(ours):
     assert stable <= seen
 
 
-def test_keyspace_events(diff):
-    try:
-        diff("CONFIG", "SET", "notify-keyspace-events", "KEA")
-        # event texts are checked through the oracle's own behaviour elsewhere;
-        # here make sure every write still succeeds with notifications on
-        diff("HSET", "h", "a", "1")
-        diff("HINCRBY", "h", "n", "1")
-        diff("HINCRBYFLOAT", "h", "n", "1.5")
-        diff("HDEL", "h", "a", "n")
-        diff("EXISTS", "h")
-    finally:
-        diff("CONFIG", "SET", "notify-keyspace-events", "")
+def test_hash_events(diff, conns):
+    assert_events(diff, conns, "KEA", [
+        ("HSET", "h", "a", "1", "b", "2"), ("HSET", "h", "a", "1"), ("HMSET", "h", "c", "3"),
+        ("HSETNX", "h", "a", "9"), ("HSETNX", "h", "z", "9"),
+        ("HINCRBY", "h", "n", "1"), ("HINCRBY", "h", "a", "x"),
+        ("HINCRBYFLOAT", "h", "f", "1.5"), ("HDEL", "h", "nope"),
+        ("HDEL", "h", "a", "b"), ("HDEL", "h", "c", "z", "n", "f"),
+        ("HSETNX", "new", "f", "v"), ("HINCRBY", "new2", "f", "3"),
+    ])
 
 
 OPS = st.lists(st.tuples(

@@ -3,6 +3,8 @@ import pytest
 from hypothesis import given, settings, strategies as st, HealthCheck
 
 from tests.resp_client import RespError
+from tests.behaviour.test_notifications import assert_events
+from tests.behaviour.test_pubsub import conns  # noqa: F401  (fixture)
 from tests.behaviour.test_hashes import config, encoding, ours_encoding, rand
 
 INTS = [str(i * 7 - 20) for i in range(10)]                       # intset
@@ -314,6 +316,19 @@ def test_store_encodings(diff):
     encoding(diff, "e", "hashtable")
     diff("SDIFFSTORE", "f", "b", "a")
     diff("EXISTS", "f")
+
+
+def test_set_events(diff, conns):
+    assert_events(diff, conns, "KEA", [
+        ("SADD", "a", "1", "2", "3"), ("SADD", "a", "1"), ("SREM", "a", "9"),
+        ("SREM", "a", "1"), ("SMOVE", "a", "b", "2"), ("SMOVE", "a", "b", "9"),
+        ("SADD", "b", "3"), ("SMOVE", "a", "b", "3"),
+        ("SADD", "c", "x", "y"), ("SINTERSTORE", "d", "b", "b"), ("SUNIONSTORE", "d", "b", "c"),
+        ("SDIFFSTORE", "d", "b", "c"), ("SDIFFSTORE", "d", "b", "b"), ("SINTERSTORE", "d", "nokey"),
+        ("SADD", "p", "1", "2", "3", "4"), ("SPOP", "p", "0"),
+        ("SPOP", "p", "10"), ("SADD", "q", "x"), ("SPOP", "q"), ("SPOP", "q"),
+        ("SREM", "c", "x", "y"),
+    ])
 
 
 def _full_scan(client, key, *opts):
