@@ -418,3 +418,22 @@ def test_random_incrbyfloat(diff2, start, incs):
     for inc in incs:
         diff2("INCRBYFLOAT", "f", inc)
     diff2("GET", "f")
+
+
+_OPTS = [["NX"], ["XX"], ["GET"], ["KEEPTTL"], ["EX", "100"], ["PX", "100000"],
+         ["EXAT", "99999999999"], ["PXAT", "99999999999000"], ["PERSIST"], ["ex", "0"], ["get"]]
+
+
+def test_set_getex_every_option_sequence(diff2):
+    """Every sequence of up to three options, on an existing and a missing key."""
+    import itertools
+    seqs = [list(itertools.chain(*p)) for n in (1, 2, 3) for p in itertools.product(_OPTS, repeat=n)]
+    for opts in seqs:
+        diff2("SET", "k", "v", "EX", "500")
+        diff2("SET", "k", "w", *opts)
+        diff2("TTL", "k")
+        diff2("SET", "missing", "x", *opts)
+        diff2("GET", "missing")
+        diff2("DEL", "missing")
+        diff2("GETEX", "k", *opts)
+        diff2("TTL", "k")
