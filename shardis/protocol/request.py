@@ -249,7 +249,7 @@ class RequestReader:
     """hiredis fast path with the pure parser behind it (see module doc)."""
 
     __slots__ = ("_h", "_chunks", "_ndone", "_py", "max_bulk", "pending_bytes", "_tail",
-                 "_last")
+                 "_last", "_maybe")
 
     def __init__(self, max_bulk=512 * 1024 * 1024):
         self._h = hiredis.Reader()
@@ -260,12 +260,24 @@ class RequestReader:
         self.pending_bytes = 0  # bytes of an incomplete command held (query buffer size)
         self._tail = b""        # the last bytes fed to hiredis (a header split across reads)
         self._last = None       # the last command hiredis returned
+        self._maybe = False     # the input so far seems to end at a command boundary
 
     def feed(self, data):
         if self._py is not None:
             self._py.feed(data)
             self.pending_bytes = self._py.pending()
             return
+        if self._maybe:
+            # The last read seemed to end at a command boundary. It may instead
+            # have ended after complete elements of a command hiredis is still
+            # building: then (in a valid request) this read starts with '$'.
+            # An inline command starting with '$' still works: hiredis rejects
+            # it and _fallback re-parses from the older boundary.
+            self._maybe = False
+            if data[:1] != b"$":
+                self._chunks.clear()
+                self._ndone = 0
+                self._last = None
         if not self._chunks and data[:1] != b"*":
             self._py = PyRequestParser(self.max_bulk)
             self._py.feed(data)
@@ -280,7 +292,7 @@ class RequestReader:
             return
         self._chunks.append(data)
         self._h.feed(data)
-        self._tail = data[-8:]
+        self._tail = data[-8:] if len(data) >= 8 else (t + data)[-8:]
 
     def gets(self):
         py = self._py
@@ -302,10 +314,8 @@ class RequestReader:
                 if self._ndone and not self._h.has_data() and c.endswith(b"\r\n") and (
                         c.endswith(self._last[-1], 0, n) if len(self._last[-1]) <= n
                         else _ends_with_command(chunks, self._last)):
-                    # everything fed so far formed complete commands
-                    chunks.clear()
-                    self._ndone = 0
-                    self._last = None
+                    # everything fed so far seems to form complete commands
+                    self._maybe = True
                     self.pending_bytes = 0
                 else:
                     n = sum(map(len, chunks))
@@ -360,6 +370,7 @@ class RequestReader:
         self._h = hiredis.Reader()
         self._tail = b""
         self._last = None
+        self._maybe = False
         self._py = py
 
 
