@@ -606,19 +606,18 @@ def cmd_mget(c, argv):
 def _lcs_table(a, b):
     """Rows of the dynamic-programming table: rows[i][j] = LCS length of
     a[:i] and b[:j]."""
-    blen = len(b)
-    prev = [0] * (blen + 1)
+    prev = [0] * (len(b) + 1)
     rows = [prev]
-    rng = range(1, blen + 1)
     for ca in a:
-        cur = [0] * (blen + 1)
-        for j in rng:
-            if b[j - 1] == ca:
-                cur[j] = prev[j - 1] + 1
-            else:
-                x = prev[j]
-                y = cur[j - 1]
-                cur[j] = x if x > y else y
+        cur = [0]
+        push = cur.append
+        left = 0
+        for cb, diag, up in zip(b, prev, prev[1:]):
+            if cb == ca:
+                left = diag + 1
+            elif up > left:
+                left = up
+            push(left)
         rows.append(cur)
         prev = cur
     return rows
