@@ -376,7 +376,8 @@ def test_sscan_guarantee_under_mutation(ours):
 
 
 OPS = st.lists(st.tuples(
-    st.sampled_from(["SADD", "SREM", "SISMEMBER", "SCARD", "SMEMBERS", "SMOVE"]),
+    st.sampled_from(["SADD", "SREM", "SISMEMBER", "SCARD", "SMEMBERS", "SMOVE", "STORE",
+                     "SADD"]),
     st.lists(st.sampled_from(["1", "2", "3", "-7", "70000", "a", "b", "longmember", "4", "5"]),
              min_size=1, max_size=4),
 ), min_size=1, max_size=40)
@@ -386,7 +387,7 @@ OPS = st.lists(st.tuples(
 @given(ops=OPS)
 def test_set_sequence_crosses_thresholds(diff2, ops):
     diff = diff2
-    diff("DEL", "s", "t")
+    diff("DEL", "s", "t", "u", "v", "w")
     with config(diff, set_max_intset_entries=4):
         for op, ms in ops:
             if op == "SADD":
@@ -397,6 +398,18 @@ def test_set_sequence_crosses_thresholds(diff2, ops):
                 diff("SISMEMBER", "s", ms[0])
             elif op == "SCARD":
                 diff("SCARD", "s")
+            elif op == "STORE":
+                diff("SUNIONSTORE", "u", "s", "t")
+                diff("SDIFFSTORE", "v", "s", "t")
+                diff("SINTERSTORE", "w", "t", "s")
+                for k in ("u", "v", "w"):
+                    if diff.r("EXISTS", k):
+                        enc = diff.r("OBJECT", "ENCODING", k).decode()
+                        if enc == "intset":             # 7.0 and 7.2 agree
+                            encoding(diff, k, enc)
+                            diff("SMEMBERS", k)
+                        else:
+                            diff.unordered("SMEMBERS", k)
             elif op == "SMOVE":
                 diff("SMOVE", "s", "t", ms[0])
                 diff.unordered("SMEMBERS", "t")
