@@ -16,6 +16,7 @@ _CFG = {"max_bytes": 4096, "max_entries": 100}
 ERR_INVALID_ID = error("ERR Invalid stream ID specified as stream command argument")
 ERR_XADD_SMALL = error("ERR The ID specified in XADD is equal or smaller than the target "
                        "stream top item")
+ERR_XADD_ARITY = error("ERR wrong number of arguments for 'xadd' command")
 ERR_XADD_ZERO = error("ERR The ID specified in XADD must be greater than 0-0")
 ERR_EXHAUSTED = error("ERR The stream has exhausted the last possible ID, unable to add "
                       "more items")
@@ -255,14 +256,20 @@ def _do_trim(s, strategy, value, approx, limit):
 
 @command("xadd")
 def cmd_xadd(c, argv):
-    r = _parse_trim(c, argv, 2, True)
-    if r.__class__ is bytes:
-        return r
-    i, strategy, value, approx, limit, nomk, id_info = r
     n = len(argv)
-    fpos = i + 1
+    if argv[2] == b"*":
+        # the common case: no options, automatic ID
+        strategy = id_info = None
+        nomk = False
+        fpos = 3
+    else:
+        r = _parse_trim(c, argv, 2, True)
+        if r.__class__ is bytes:
+            return r
+        i, strategy, value, approx, limit, nomk, id_info = r
+        fpos = i + 1
     if n - fpos < 2 or (n - fpos) & 1:
-        return error("ERR wrong number of arguments for 'xadd' command")
+        return ERR_XADD_ARITY
     if id_info is not None and id_info[1] and id_info[0] == 0:
         return ERR_XADD_ZERO
     db = c.db
@@ -302,16 +309,19 @@ def cmd_xadd(c, argv):
     s.append(sid, tuple(argv[fpos:]), _CFG["max_bytes"], _CFG["max_entries"])
     if created:
         db.set(key, s)
-    else:
+    elif db.watched:
         db.signal(key)
     srv = c.server
     srv.dirty += 1
-    _notify(c, "xadd", key)
+    if srv.notify_on:
+        srv.notify(db, "t", "xadd", key)
     if strategy is not None:
         if _do_trim(s, strategy, value, approx, limit):
             _notify(c, "xtrim", key)
-    _signal_ready(c, key)
-    return _id_bulk(sid)
+    if db.blocking_keys:
+        B.signal_ready(db, key)
+    sb = b"%d-%d" % (sid >> 64, sid & U64)
+    return b"$%d\r\n%s\r\n" % (len(sb), sb)
 
 
 @command("xtrim")

@@ -48,6 +48,10 @@ def lp_int_size(v):
     return 10
 
 
+# counts at which a listpack integer needs one more byte
+_SIZE_STEPS = frozenset((128, 4096, 32768, 8388608, 2 ** 31))
+
+
 def _backlen(n):
     if n <= 127:
         return 1
@@ -99,6 +103,9 @@ def fmt_id(i):
     return b"%d-%d" % (i >> 64, i & U64)
 
 
+_LB = [bytes((i,)) for i in range(128)]
+
+
 def _pack_len(parts, n):
     if n < 0x80:
         parts.append(bytes((n,)))
@@ -135,27 +142,38 @@ class PackedItems:
 
     def __init__(self, items, mfields):
         parts = []
+        ap = parts.append
         offsets = array("I")
+        oap = offsets.append
         dead = bytearray(len(items))
         pos = 0
         nmf = len(mfields)
+        lb = _LB
         for k, it in enumerate(items):
-            offsets.append(pos)
-            start = len(parts)
+            oap(pos)
             if it is None:
                 dead[k] = 1
-                parts.append(b"\x00\x00")
+                ap(b"\x00\x00")
+                pos += 2
+                continue
+            n = len(it) >> 1
+            same = n == nmf and it[0::2] == mfields
+            ap(b"\x01" if same else b"\x00")
+            if n < 0x80:
+                ap(lb[n])
+                pos += 2
             else:
-                n = len(it) >> 1
-                same = n == nmf and it[0::2] == mfields
-                parts.append(b"\x01" if same else b"\x00")
-                _pack_len(parts, n)
-                seq = it[1::2] if same else it
-                for x in seq:
-                    _pack_len(parts, len(x))
-                    parts.append(bytes(x))
-            for q in range(start, len(parts)):
-                pos += len(parts[q])
+                ap((n | 0x80000000).to_bytes(4, "big"))
+                pos += 5
+            for x in (it[1::2] if same else it):
+                ln = len(x)
+                if ln < 0x80:
+                    ap(lb[ln])
+                    pos += 1 + ln
+                else:
+                    ap((ln | 0x80000000).to_bytes(4, "big"))
+                    pos += 4 + ln
+                ap(x)
         self.blob = b"".join(parts)
         self.offsets = offsets
         self.dead = dead
@@ -392,17 +410,27 @@ class Stream:
             same = len(mf) == nf and mf == fv[0::2]
         # entry: flags, ms-diff, seq-diff, [num-fields, fields...], values, lp-count
         m = node.master
-        n = 2 + lp_int_size((sid >> 64) - (m >> 64)) + lp_int_size((sid & U64) - (m & U64))
-        if same:
-            for k in range(1, len(fv), 2):
-                n += lp_size(fv[k])
-            n += lp_int_size(nf + 3)
-        else:
-            for x in fv:
+        d = (sid >> 64) - (m >> 64)
+        n = 4 if 0 <= d <= 127 else 2 + lp_int_size(d)
+        d = (sid & U64) - (m & U64)
+        n += 2 if 0 <= d <= 127 else lp_int_size(d)
+        for x in (fv[1::2] if same else fv):
+            k = len(x)
+            # a short string that cannot be an integer: 1-byte header, 1-byte backlen
+            if k < 64 and (k == 0 or x[0] > 57 or (x[0] < 48 and x[0] != 45)):
+                n += k + 2
+            else:
                 n += lp_size(x)
+        if same:
+            n += 2 if nf < 125 else lp_int_size(nf + 3)
+        else:
             n += lp_int_size(nf) + lp_int_size(2 * nf + 4)
+        live = node.live + 1
+        if live in _SIZE_STEPS:
+            node.set_counts(live, node.ndel)
+        else:
+            node.live = live
         node.nbytes += n
-        node.set_counts(node.live + 1, node.ndel)
         node.ids.append(sid)
         node.items.append(fv)
         self.length += 1

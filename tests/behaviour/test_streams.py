@@ -716,3 +716,41 @@ def test_copy_stream(diff2):
     assert [(e[0], e[1], e[3]) for e in r] == [(e[0], e[1], e[3]) for e in o]
     diff("XLEN", "t")
     diff("XLEN", "s")
+
+
+_values = st.one_of(
+    st.integers(-2 ** 63, 2 ** 63 - 1).map(str),
+    st.integers(-40000, 40000).map(str),
+    st.sampled_from(["", "0", "-0", "007", "+5", "1e3", "x" * 63, "y" * 64, "z" * 130,
+                     "w" * 5000]),
+    st.text("ab-1", max_size=30),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(entries=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 300),
+                                  st.lists(st.tuples(st.sampled_from(["f", "g", "12", "h" * 70]),
+                                                     _values), min_size=1, max_size=3)),
+                        min_size=1, max_size=60),
+       max_bytes=st.sampled_from(["200", "700", "4096"]))
+def test_hypothesis_node_bytes(diff2, entries, max_bytes):
+    """Node boundaries follow the listpack byte size: XINFO's radix-tree-keys and
+    approximate trimming must agree with redis-server."""
+    diff = diff2
+    diff("DEL", "b")
+    try:
+        for cl in (diff.r, diff.s):
+            cl("CONFIG", "SET", "stream-node-max-bytes", max_bytes)
+        ms = 1
+        for dms, seq, fields in entries:
+            ms += dms
+            args = []
+            for f, v in fields:
+                args += [f, v]
+            diff("XADD", "b", f"{ms}-{seq}" if dms else f"{ms}-*", *args)
+        diff("XINFO", "STREAM", "b")
+        diff("XTRIM", "b", "MAXLEN", "~", str(len(entries) // 2))
+        diff("XLEN", "b")
+    finally:
+        for cl in (diff.r, diff.s):
+            cl("CONFIG", "SET", "stream-node-max-bytes", "4096")
