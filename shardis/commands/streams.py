@@ -615,7 +615,7 @@ _XGROUP_HELP = [
     b"SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
     b"    Set the current group ID and entries_read counter.",
     b"HELP",
-    b"    Print this help.",
+    b"    Prints this help.",
 ]
 
 
@@ -1353,7 +1353,7 @@ _XINFO_HELP = [
     b"STREAM <key> [FULL [COUNT <count>]",
     b"    Show information about the stream.",
     b"HELP",
-    b"    Print this help.",
+    b"    Prints this help.",
 ]
 
 

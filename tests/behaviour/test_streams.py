@@ -754,3 +754,18 @@ def test_hypothesis_node_bytes(diff2, entries, max_bytes):
     finally:
         for cl in (diff.r, diff.s):
             cl("CONFIG", "SET", "stream-node-max-bytes", "4096")
+
+
+def test_help_and_arity(diff):
+    diff("XGROUP", "HELP")
+    diff("XINFO", "HELP")
+    diff.error("XGROUP", "HELP", "x")
+    diff.error("XINFO", "HELP", "x")
+    diff.error("XINFO", "STREAM")
+    diff.error("XGROUP", "CREATE", "s")
+    diff.error("XGROUP", "DESTROY", "s", "g", "x")
+    diff.error("XGROUP", "CREATECONSUMER", "s", "g")
+    diff.error("XINFO", "CONSUMERS", "s")
+    diff.error("XINFO", "GROUPS")
+    diff.error("XINFO")
+    diff.error("XGROUP")
