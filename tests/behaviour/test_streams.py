@@ -769,3 +769,62 @@ def test_help_and_arity(diff):
     diff.error("XINFO", "GROUPS")
     diff.error("XINFO")
     diff.error("XGROUP")
+
+
+_group_ops = st.lists(st.one_of(
+    st.tuples(st.just("add"), st.integers(1, 3)),
+    st.tuples(st.just("del"), st.integers(1, 30)),
+    st.tuples(st.just("read"), st.sampled_from(["a", "b"]), st.integers(0, 3),
+              st.booleans()),
+    st.tuples(st.just("hist"), st.sampled_from(["a", "b"]), st.integers(0, 30)),
+    st.tuples(st.just("ack"), st.integers(1, 30)),
+    st.tuples(st.just("claim"), st.sampled_from(["a", "b"]), st.integers(1, 30),
+              st.booleans()),
+    st.tuples(st.just("autoclaim"), st.sampled_from(["a", "b"]), st.integers(0, 30),
+              st.integers(1, 4)),
+    st.tuples(st.just("setid"), st.integers(0, 30)),
+    st.tuples(st.just("trim"), st.integers(0, 20)),
+), max_size=40)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(ops=_group_ops)
+def test_hypothesis_groups(diff2, ops):
+    diff = diff2
+    diff("DEL", "q")
+    diff("XGROUP", "CREATE", "q", "g", "0", "MKSTREAM")
+    diff("XGROUP", "CREATECONSUMER", "q", "g", "a")
+    diff("XGROUP", "CREATECONSUMER", "q", "g", "b")
+    nxt = 1
+    for op in ops:
+        kind = op[0]
+        if kind == "add":
+            for _ in range(op[1]):
+                diff("XADD", "q", f"{nxt}-0", "f", str(nxt))
+                nxt += 1
+        elif kind == "del":
+            diff("XDEL", "q", f"{op[1]}-0")
+        elif kind == "read":
+            _, cons, count, noack = op
+            args = ["COUNT", str(count)] if count else []
+            if noack:
+                args.append("NOACK")
+            diff("XREADGROUP", "GROUP", "g", cons, *args, "STREAMS", "q", ">")
+        elif kind == "hist":
+            diff("XREADGROUP", "GROUP", "g", op[1], "STREAMS", "q", f"{op[2]}-0")
+        elif kind == "ack":
+            diff("XACK", "q", "g", f"{op[1]}-0")
+        elif kind == "claim":
+            _, cons, i, justid = op
+            diff("XCLAIM", "q", "g", cons, "0", f"{i}-0", *(["JUSTID"] if justid else []))
+        elif kind == "autoclaim":
+            _, cons, start, count = op
+            diff("XAUTOCLAIM", "q", "g", cons, "0", f"{start}-0", "COUNT", str(count),
+                 "JUSTID")
+        elif kind == "setid":
+            diff("XGROUP", "SETID", "q", "g", f"{op[1]}-0")
+        else:
+            diff("XTRIM", "q", "MAXLEN", str(op[1]))
+        diff("XINFO", "GROUPS", "q")
+    diff("XPENDING", "q", "g")
+    diff("XINFO", "STREAM", "q")
