@@ -382,11 +382,16 @@ def _georadius(c, argv, src, flags):
     found = _search(v, cx, cy, circular, radius, width, height, conv, count if anyf else 0)
     if not found and storekey is None:
         return b"*0\r\n"
-    if sort == 1:
-        found.sort(key=lambda p: p[0])
-    elif sort == 2:
-        found.sort(key=lambda p: p[0], reverse=True)
-    ret = found[:count] if count else found
+    nret = count if count and count < len(found) else len(found)
+    if sort:
+        if nret == len(found):
+            # Redis uses libc's qsort here: a stable merge sort
+            found.sort(key=_dist_key, reverse=sort == 2)
+        else:
+            # and its own partial quicksort when only the first nret matter:
+            # ties between equal distances come out in the same order
+            _pqsort(found, 0, len(found), _cmp_asc if sort == 1 else _cmp_desc, 0, nret - 1)
+    ret = found[:nret]
     if storekey is None:
         r = c.r
         nopt = withdist + withhash + withcoord
@@ -417,6 +422,99 @@ def _georadius(c, argv, src, flags):
         if srv.notify_on:
             srv.notify(db, "g", "del", storekey)
     return integer(len(ret))
+
+
+def _dist_key(p):
+    return p[0]
+
+
+def _cmp_asc(x, y):
+    a = x[0]
+    b = y[0]
+    return 1 if a > b else (0 if a == b else -1)
+
+
+def _cmp_desc(x, y):
+    return -_cmp_asc(x, y)
+
+
+def _med3(a, i, j, k, cmp):
+    if cmp(a[i], a[j]) < 0:
+        if cmp(a[j], a[k]) < 0:
+            return j
+        return k if cmp(a[i], a[k]) < 0 else i
+    if cmp(a[j], a[k]) > 0:
+        return j
+    return i if cmp(a[i], a[k]) < 0 else k
+
+
+def _pqsort(a, lo, n, cmp, left, right):
+    """Partial quicksort (Bentley-McIlroy partitioning, as Redis's pqsort.c):
+    sorts enough of a[lo:lo+n] that positions left..right hold the right
+    elements, recursing only into partitions that overlap that range."""
+    while True:
+        if n < 7:
+            for pm in range(lo + 1, lo + n):
+                pl = pm
+                while pl > lo and cmp(a[pl - 1], a[pl]) > 0:
+                    a[pl], a[pl - 1] = a[pl - 1], a[pl]
+                    pl -= 1
+            return
+        pm = lo + n // 2
+        if n > 7:
+            pl = lo
+            pn = lo + n - 1
+            if n > 40:
+                d = n // 8
+                pl = _med3(a, pl, pl + d, pl + 2 * d, cmp)
+                pm = _med3(a, pm - d, pm, pm + d, cmp)
+                pn = _med3(a, pn - 2 * d, pn - d, pn, cmp)
+            pm = _med3(a, pl, pm, pn, cmp)
+        a[lo], a[pm] = a[pm], a[lo]
+        pa = pb = lo + 1
+        pc = pd = lo + n - 1
+        while True:
+            while pb <= pc:
+                r = cmp(a[pb], a[lo])
+                if r > 0:
+                    break
+                if r == 0:
+                    a[pa], a[pb] = a[pb], a[pa]
+                    pa += 1
+                pb += 1
+            while pb <= pc:
+                r = cmp(a[pc], a[lo])
+                if r < 0:
+                    break
+                if r == 0:
+                    a[pc], a[pd] = a[pd], a[pc]
+                    pd -= 1
+                pc -= 1
+            if pb > pc:
+                break
+            a[pb], a[pc] = a[pc], a[pb]
+            pb += 1
+            pc -= 1
+        pn = lo + n
+        r = min(pa - lo, pb - pa)
+        for i in range(r):
+            x, y = lo + i, pb - r + i
+            a[x], a[y] = a[y], a[x]
+        r = min(pd - pc, pn - pd - 1)
+        for i in range(r):
+            x, y = pb + i, pn - r + i
+            a[x], a[y] = a[y], a[x]
+        r = pb - pa
+        if r > 1:
+            if not ((left < lo and right < lo) or (left >= lo + r and right >= lo + r)):
+                _pqsort(a, lo, r, cmp, left, right)
+        r = pd - pc
+        if r > 1:
+            lo = pn - r
+            n = r
+            if not ((left < lo and right < lo) or (left >= lo + n and right >= lo + n)):
+                continue
+        return
 
 
 def _distance_arg(a, u):

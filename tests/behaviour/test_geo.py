@@ -240,3 +240,23 @@ def test_geo_events(diff, conns):
         ("GEOSEARCHSTORE", "d2", "g", "FROMLONLAT", "100", "10", "BYRADIUS", "1", "km"),
         ("GEORADIUS", "nokey", "15", "37", "200", "km", "STORE", "d1"),
     ])
+
+
+def test_sort_ties(diff):
+    # Equal distances: full sorts are stable (libc qsort), COUNT below the
+    # result size goes through Redis's partial quicksort; both orders must match.
+    args = []
+    for i in range(30):
+        args += ["10.5", "20.25", "m%02d" % (29 - i)]
+    for i in range(20):
+        args += ["10.6", "20.3", "n%02d" % i]
+    for i in range(70):
+        args += [("10.7", "10.4", "10.45", "10.55")[i % 4], "20.1", "p%02d" % i]
+    diff("GEOADD", "g", *args)
+    for order in ("ASC", "DESC"):
+        diff("GEOSEARCH", "g", "FROMLONLAT", "10", "20", "BYRADIUS", "500", "km", order)
+        for n in (1, 3, 6, 7, 8, 25, 41, 45, 90, 119, 120, 200):
+            diff("GEOSEARCH", "g", "FROMLONLAT", "10", "20", "BYRADIUS", "500", "km",
+                 "COUNT", str(n), order)
+            diff("GEORADIUS", "g", "10.5", "20.2", "500", "km", "COUNT", str(n), order,
+                 "WITHDIST")
