@@ -319,7 +319,9 @@ class RequestReader:
                     self.pending_bytes = 0
                 else:
                     n = sum(map(len, chunks))
-                    self.pending_bytes = n
+                    # hiredis keeps the command it is building (and at most
+                    # 1 KB before it): the size of Redis's query buffer
+                    self.pending_bytes = self._h.len()
                     if (n <= _CHECK_MAX and _SUSPECT_TAIL.search(chunks[-1][-48:]) is not None) or (
                             INLINE_MAX < n <= 4 * INLINE_MAX and len(chunks) <= 4
                             and b"".join(chunks)[-INLINE_MAX - 1:].find(b"\r") < 0):

@@ -68,6 +68,8 @@ class Server:
         self.stat_rejected_conn = 0
         self.obuf_check_min = 0
         self._apply_hooks()
+        from shardis.server import limits
+        limits.install(self)
 
     # -- statistics ---------------------------------------------------------------
     def reset_stats(self):
