@@ -274,3 +274,29 @@ def test_keyspecs_unit():
     # huge key counts stop at the end of argv
     # more keys announced than given: no keys at all (the command reports the error)
     assert key_names(every["zunionstore"], [b"zunionstore", b"d", b"999999999999", b"a"]) == []
+
+
+@pytest.mark.redis72
+@pytest.mark.parametrize("name", sorted(NEW_IN_72))
+def test_commands_added_in_72(ours, name):
+    """Described from the 7.2 table: arity, flags, key range as Redis derives them."""
+    import json
+    from shardis.commands.registry import TABLE_PATH
+    with open(TABLE_PATH) as f:
+        spec = json.load(f)[name.decode()]
+    (entry,) = ours("COMMAND", "INFO", name)
+    assert entry[0] == name and entry[1] == spec["arity"]
+    flags = {f.decode() for f in entry[2]}
+    expected = {f.lower() for f in spec.get("command_flags", ())} - {"sentinel", "protected"}
+    assert flags == expected
+    docs = ours("COMMAND", "DOCS", name)
+    d = dict(zip(docs[1][::2], docs[1][1::2]))
+    assert d[b"since"] == spec["since"].encode() and d[b"summary"] == spec["summary"].encode()
+    assert name in ours("COMMAND", "LIST")
+
+
+@pytest.mark.redis72
+def test_waitaof_keys_and_getkeys_arity(ours):
+    assert ours("COMMAND", "INFO", "waitaof")[0][3:6] == [0, 0, 0]
+    # 7.2 lets GETKEYS take a command without arguments (arity -3)
+    assert str(ours("COMMAND", "GETKEYS", "PING")) == "ERR The command has no key arguments"
