@@ -304,7 +304,7 @@ class RequestReader:
             return r
         try:
             cmd = self._h.gets()
-        except hiredis.ProtocolError:
+        except Exception:   # ProtocolError, or TypeError building a RESP3 map/set
             return self._fallback()
         if cmd is False:
             chunks = self._chunks
