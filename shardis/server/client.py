@@ -43,7 +43,7 @@ class Client(asyncio.Protocol):
         "channels", "patterns", "shard_channels", "reply_mode", "blocked_on", "block_deadline",
         "block_timer", "block_state", "paused_reading", "pending", "closed", "out_soft_since",
         "tot_net_in", "tot_net_out", "tot_cmds", "argv_mem", "kind", "unix", "sock",
-        "pause_blocked", "outq",
+        "pause_blocked", "outq", "push_buf",
     )
 
     def __init__(self, server, unix=False):
@@ -91,6 +91,7 @@ class Client(asyncio.Protocol):
         self.sock = None
         self.pause_blocked = False
         self.outq = None              # replies of the batch being run (see push)
+        self.push_buf = None          # pushes waiting for the end of this loop iteration
 
     # -- asyncio.Protocol ---------------------------------------------------
     def connection_made(self, transport):
@@ -200,9 +201,15 @@ class Client(asyncio.Protocol):
             self._qbuf_overflow()
 
     def write(self, data):
-        """Send bytes now (one transport.write) and enforce output limits."""
+        """Send bytes now (one transport.write) and enforce output limits.
+        Pushes still waiting in ``push_buf`` go first."""
         if self.closed:
             return
+        if self.push_buf is not None:
+            buf = self.push_buf
+            self.push_buf = None
+            buf.append(data)
+            data = b"".join(buf)
         self.transport.write(data)
         n = len(data)
         self.tot_net_out += n
@@ -214,12 +221,31 @@ class Client(asyncio.Protocol):
         """Write an out-of-band message (pub/sub, invalidation, monitor).
         While this client's own commands run, the message joins the batch's
         replies at the current position (Redis writes it into the client's
-        buffer ahead of the running command's reply)."""
+        buffer ahead of the running command's reply).
+        Otherwise messages are gathered and written once at the end of the
+        event-loop iteration (as Redis writes pending output before sleeping),
+        so a burst of PUBLISHes costs one write per subscriber, not one each."""
         q = self.outq
         if q is not None:
             q.append(data)
-        else:
+            return
+        buf = self.push_buf
+        if buf is not None:
+            buf.append(data)
+            return
+        loop = self.server.loop
+        if loop is None or self.closed:
             self.write(data)
+            return
+        self.push_buf = [data]
+        loop.call_soon(self.flush_pushes)
+
+    def flush_pushes(self):
+        """Write the gathered out-of-band messages (scheduled by ``push``)."""
+        if self.push_buf is not None:
+            buf = self.push_buf
+            self.push_buf = None
+            self.write(b"".join(buf) if len(buf) > 1 else buf[0])
 
     def close(self):
         """Close after flushing what was written."""

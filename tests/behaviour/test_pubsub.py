@@ -491,3 +491,21 @@ def test_random_sequences(diff, redis_proc, shardis_proc, ops):
     finally:
         for c in subs:
             c.close()
+
+
+def test_burst_keeps_order(diff, conns):
+    """Many messages in one pipeline reach each subscriber in order, and a
+    RESP3 subscriber's own reply comes after the messages sent before it."""
+    subs = [conns(2), conns(3)]
+    for c in subs:
+        c.send("SUBSCRIBE", "burst")
+        c.read()
+    pub = conns()
+    pub.send_raw(b"".join(RawClient.encode(["PUBLISH", "burst", "m%d" % i]) for i in range(300)))
+    for _ in range(300):
+        pub.read()
+    subs[1].send("ECHO", "after")
+    for c in subs:
+        for _ in range(300):
+            c.read()
+    assert subs[1].read() == b"after"
