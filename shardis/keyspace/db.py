@@ -46,6 +46,8 @@ class Database:
                 v = None
         if v is None:
             self.ctx.stat_keyspace_misses += 1
+            if self.ctx.notify_on:
+                self.ctx.notify(self, "m", "keymiss", key)
         else:
             self.ctx.stat_keyspace_hits += 1
             if self.access is not None:

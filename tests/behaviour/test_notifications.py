@@ -218,3 +218,19 @@ KEYS_STEPS = [("SET", "a", "1"), ("COPY", "a", "b"), ("MOVE", "b", "1"), ("RENAM
                          ids=["hash", "set", "zset", "keys"])
 def test_family_events(diff, conns, steps):
     assert_events(diff, conns, "KEA", steps)
+
+
+# -- key-miss events (class m): fired by read lookups of missing keys ---------------------
+KEYMISS_CMDS = [("GET", "x"), ("MGET", "x", "y"), ("EXISTS", "x"), ("TYPE", "x"), ("STRLEN", "x"),
+                ("GETRANGE", "x", "0", "1"), ("LRANGE", "x", "0", "-1"), ("LLEN", "x"),
+                ("LINDEX", "x", "0"), ("HGET", "x", "f"), ("HGETALL", "x"), ("HMGET", "x", "a"),
+                ("SMEMBERS", "x"), ("SISMEMBER", "x", "a"), ("SCARD", "x"),
+                ("SUNION", "x", "y"), ("ZRANGE", "x", "0", "-1"), ("ZSCORE", "x", "a"),
+                ("TTL", "x"), ("PTTL", "x"), ("GETDEL", "x"), ("GETEX", "x"),
+                ("INCR", "n"), ("SET", "k", "v"), ("GET", "k"), ("APPEND", "a", "b"),
+                ("LPUSH", "l", "1"), ("RPOPLPUSH", "x", "y"), ("TOUCH", "x"), ("COPY", "x", "z")]
+
+
+@pytest.mark.parametrize("flags", ["KEm", "Em", "KEA"])
+def test_keymiss_events(diff, conns, flags):
+    assert_events(diff, conns, flags, KEYMISS_CMDS)
