@@ -99,14 +99,23 @@ class Dispatcher:
             return QUEUED
         if c.channels_count() and c.resp == 2 and not cmd.pubsub_ok:
             name = cmd.fullname
+            reject = True
             if cmd.subcommands is not None and n > 1:
+                # an unknown subcommand or a subcommand arity error is reported
+                # first (by the container's handler), as Redis does
                 sub = cmd.subcommands.get(argv[1].decode("utf-8", "replace").lower())
-                if sub is not None:
+                if sub is None:
+                    reject = False
+                else:
                     name = sub.fullname
-            cmd.rejected_calls += 1
-            srv.count_error_name("ERR")
-            return error(f"ERR Can't execute '{name}': only (P|S)SUBSCRIBE / "
-                         "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+                    sa = sub.arity
+                    if (sa > 0 and n != sa) or n < -sa:
+                        reject = False
+            if reject:
+                cmd.rejected_calls += 1
+                srv.count_error_name("ERR")
+                return error(f"ERR Can't execute '{name}': only (P|S)SUBSCRIBE / "
+                             "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
         if srv.maxmemory:
             err = srv.check_oom(c, cmd)
             if err is not None:

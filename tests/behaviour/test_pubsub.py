@@ -178,6 +178,12 @@ def test_resp2_context(diff, conns):
     a("PUBLISH", "ch", "x")
     a("MULTI")
     a("CONFIG", "GET", "maxclients")
+    a("CONFIG", "HELP")
+    a("CONFIG", "NOSUCHSUB")          # unknown subcommand: reported first
+    a("CONFIG", "GET")                # subcommand arity: reported first
+    a("CONFIG")
+    a("NOSUCHCOMMAND")
+    a("GET")
     a.send("PSUBSCRIBE", "x*")
     a.read()
     a.send("UNSUBSCRIBE")
