@@ -90,6 +90,12 @@ class Dispatcher:
                     if (sa > 0 and n != sa) or n < -sa:
                         c.flags |= F_DIRTY_EXEC
                         return self.arity_error(c, sub)
+                else:
+                    c.flags |= F_DIRTY_EXEC
+                    srv.count_error_name("ERR")
+                    subname = argv[1].decode("utf-8", "replace")[:128]
+                    return error(f"ERR unknown subcommand '{subname}'. "
+                                 f"Try {cmd.name.upper()} HELP.")
             err = srv.check_oom(c, cmd) if srv.maxmemory else None
             if err is not None:
                 c.flags |= F_DIRTY_EXEC

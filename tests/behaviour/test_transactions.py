@@ -54,6 +54,14 @@ def test_execabort(diff):
     diff("MULTI")
     diff.error("CONFIG", "GET")       # subcommand arity error
     diff.error("EXEC")
+    diff("MULTI")
+    diff.error("CONFIG", "NOSUCHSUB")  # unknown subcommand: refused at queue time
+    diff("SET", "k", "x")
+    diff.error("EXEC")
+    diff("MULTI")
+    diff.error("CONFIG")              # container arity
+    diff.error("EXEC")
+    diff("GET", "k")
 
 
 def test_watch_touched_by_other_client(diff, conns):
