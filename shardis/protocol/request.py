@@ -79,6 +79,8 @@ def split_args(line):
     escaped char) and 'single quotes' (only \\' escaped). A closing quote must
     be followed by a space or the end. Returns a list of bytes or None on
     unbalanced quotes."""
+    if b'"' not in line and b"'" not in line:
+        return line.split()     # the same whitespace set as Redis's isspace()
     args = []
     i = 0
     n = len(line)
