@@ -13,7 +13,7 @@ A message is encoded once per protocol version and pushed with
 any subscription: dispatch enforces it through ``client.update_gate()``.
 """
 from shardis.commands import command
-from shardis.protocol.resp import error, integer, bulk, raw_array
+from shardis.protocol.resp import error, integer, raw_array
 from shardis.util.glob import compile_glob
 
 # server.client flags (checked in setup: commands do not import the server room)
