@@ -16,6 +16,7 @@ _CFG = {"max_bytes": 4096, "max_entries": 100}
 ERR_INVALID_ID = error("ERR Invalid stream ID specified as stream command argument")
 ERR_XADD_SMALL = error("ERR The ID specified in XADD is equal or smaller than the target "
                        "stream top item")
+ERR_UNBLOCKED_NOKEY = error("UNBLOCKED the stream key no longer exists")
 ERR_XADD_ARITY = error("ERR wrong number of arguments for 'xadd' command")
 ERR_XADD_ZERO = error("ERR The ID specified in XADD must be greater than 0-0")
 ERR_EXHAUSTED = error("ERR The stream has exhausted the last possible ID, unable to add "
@@ -40,6 +41,16 @@ def setup(server):
     cfg.on_change("stream-node-max-bytes", lambda v: _CFG.__setitem__("max_bytes", int(v)))
     cfg.on_change("stream-node-max-entries", lambda v: _CFG.__setitem__("max_entries", int(v)))
     B.install(server)
+    server.extensions.setdefault("flushed", []).append(_flushed)
+
+
+def _flushed(db):
+    """FLUSHDB/FLUSHALL: XREADGROUP clients blocked on this db learn that
+    their stream is gone (Redis replies UNBLOCKED to them)."""
+    if db.blocking_keys:
+        ready = db.ctx.ready_keys
+        for key in list(db.blocking_keys):
+            ready.append((db, key))
 
 
 # -- ID parsing ------------------------------------------------------------------------
@@ -775,8 +786,8 @@ def _xread(c, argv, group_mode):
                 grs = []
                 for key in keys:
                     s = c.db.lookup_write(key)
-                    if s is not None and s.__class__ is not Stream:
-                        return E.WRONGTYPE
+                    if s is None or s.__class__ is not Stream:
+                        return ERR_UNBLOCKED_NOKEY
                     g = _group(s, gname)
                     if g is None:
                         return error(b"NOGROUP No such key '%s' or consumer group '%s' in "

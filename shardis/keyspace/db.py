@@ -86,6 +86,9 @@ class Database:
         ctx.notify(self, "x", "expired", key)
         if self.watched:
             ctx.touch_watched(self, key)
+        if self.blocking_keys and key in self.blocking_keys:
+            # clients blocked with "wake on deletion" (XREADGROUP) are told
+            ctx.ready_keys.append((self, key))
         return True
 
     # -- mutations ----------------------------------------------------------
@@ -121,6 +124,9 @@ class Database:
                 live = False
         if self.watched:
             self.ctx.touch_watched(self, key)
+        if self.blocking_keys and key in self.blocking_keys:
+            # clients blocked with "wake on deletion" (XREADGROUP) are told
+            self.ctx.ready_keys.append((self, key))
         return live
 
     def set_expire(self, key, when_ms):

@@ -828,3 +828,23 @@ def test_hypothesis_groups(diff2, ops):
         diff("XINFO", "GROUPS", "q")
     diff("XPENDING", "q", "g")
     diff("XINFO", "STREAM", "q")
+
+
+def test_xreadgroup_block_key_deleted(redis_proc, shardis_proc):
+    _both(redis_proc, shardis_proc, [
+        ("b", "call", ("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")),
+        ("a", "send", ("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">")),
+        ("b", "call", ("DEL", "s")),
+        ("a", "read", None),
+        ("b", "call", ("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")),
+        ("a", "send", ("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">")),
+        ("b", "call", ("UNLINK", "s")),
+        ("a", "read", None),
+        ("b", "call", ("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")),
+        ("a", "send", ("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">")),
+        ("b", "call", ("FLUSHALL",)),
+        ("a", "read", None),
+        ("a", "send", ("XREAD", "BLOCK", "0", "STREAMS", "s", "$")),
+        ("b", "call", ("XADD", "s", "1-0", "f", "v")),
+        ("a", "read", None),
+    ])
