@@ -9,7 +9,7 @@ from shardis.commands.util import parse_int
 from shardis.protocol.resp import OK, CZERO, CONE, bulk, integer, error
 from shardis.server import blocking as B
 from shardis.types.stream import (Stream, Group, Consumer, NACK, U64, MAX_ID,
-                                  INVALID_READ, fmt_id)
+                                  INVALID_READ)
 
 _CFG = {"max_bytes": 4096, "max_entries": 100}
 
@@ -451,11 +451,6 @@ def _create_consumer(c, g, name, key):
     cons = Consumer(name, _now(c))
     g.consumers[name] = cons
     _notify(c, "xgroup-createconsumer", key)
-    return cons
-
-
-def _lookup_consumer(c, g, name, refresh=True):
-    cons = g.consumers.get(name)
     return cons
 
 

@@ -1,6 +1,5 @@
 """Geo commands compared with redis-server (exact reply bytes), plus the
 sorted set holding the points."""
-import pytest
 from tests.behaviour.test_notifications import assert_events
 from tests.behaviour.test_pubsub import conns  # noqa: F401  (fixture)
 from hypothesis import given, settings, strategies as st, HealthCheck
