@@ -29,8 +29,9 @@ holds fewer entries than there are deadlines, and the wheel is refilled.
 Per cron tick the cycle is time-boxed (1 ms, checked every 32 keys) and bounded
 by a key budget. Like Redis's slow cycle it adapts: when a tick stops on its
 time box while most of what it examined was really expired (a backlog), the
-next tick's box doubles, up to 25% of the CPU (250 ms a second whatever hz);
-it returns to 1 ms once the backlog is gone. ``stat_expired_stale_perc`` is
+next tick's box doubles, up to 25% of the CPU (250 ms a second whatever hz),
+and, like Redis's fast cycle, 1 ms cycles run every ~3 ms between the ticks
+until the backlog is gone; the box then returns to 1 ms. ``stat_expired_stale_perc`` is
 Redis's running estimate of the share of expired keys among those examined;
 ``stat_expired_time_cap_reached_count`` counts ticks stopped by the box.
 """
@@ -105,18 +106,37 @@ def set_active(server, on):
 def setup(server):
     server.active_expire_enabled = True
     server.expire_box = _BASE_BOX
+    server.expire_fast_pending = False
     for db in server.dbs:
         attach(db)
     server.cron_handlers.append(active_expire_cycle)
 
 
-def active_expire_cycle(server, key_budget=200000):
-    """One cron tick of active expiry over all databases."""
+def _fast_cycle(server):
+    """Redis's fast cycle: while a backlog remains, 1 ms of expiry every
+    ~3 ms between the cron ticks."""
+    server.expire_fast_pending = False
+    server.now_ms = int(time.time() * 1000)
+    if active_expire_cycle(server, box=_BASE_BOX, adapt=False):
+        _schedule_fast(server)
+
+
+def _schedule_fast(server):
+    loop = getattr(server, "loop", None)
+    if loop is not None and not getattr(server, "expire_fast_pending", False):
+        server.expire_fast_pending = True
+        loop.call_later(0.002, _fast_cycle, server)
+
+
+def active_expire_cycle(server, key_budget=200000, box=None, adapt=True):
+    """One cron tick of active expiry over all databases. Returns True when
+    it stopped on its budget with mostly really-expired keys (a backlog)."""
     if not server.active_expire_enabled or not server.expire_keys_allowed:
-        return
+        return False
     now = server.now_ms
     t0 = _perf()
-    box = server.expire_box
+    if box is None:
+        box = server.expire_box
     deadline = t0 + box
     examined = expired = 0
     capped = False
@@ -176,10 +196,14 @@ def active_expire_cycle(server, key_budget=200000):
     if examined:
         server.stat_expired_stale_perc = (expired / examined) * 0.05 + \
             server.stat_expired_stale_perc * 0.95
+    backlog = capped and expired * 10 > examined
     if capped:
         server.stat_expired_time_cap_reached_count += 1
-        if expired * 10 > examined:
-            hz = max(server.hz, 1)
+    if adapt:
+        if backlog:
+            hz = max(getattr(server, "hz", 10), 1)
             server.expire_box = min(box * 2, 0.25 / hz)
-    else:
-        server.expire_box = _BASE_BOX
+            _schedule_fast(server)
+        elif not capped:
+            server.expire_box = _BASE_BOX
+    return backlog
