@@ -168,7 +168,7 @@ class Client(asyncio.Protocol):
                             self.current_sub = None
                         cmd.calls += 1
                         cmd.usec += dt
-                        cmd.hist[(dt * dt * dt * dt).bit_length()] += 1
+                        cmd.hist[(dt * dt).bit_length()] += 1
                         if dt > srv.slowlog_threshold_ns or dt >= srv.latency_threshold_ns:
                             srv.dispatch.slow_call(self, argv, cmd, dt)
                         if reply is not None and reply.__class__ is bytes and reply[:1] == b"-":
