@@ -110,7 +110,25 @@ def _hset(c, argv):
 
 @command("hset")
 def cmd_hset(c, argv):
-    if len(argv) & 1:
+    if len(argv) == 4:
+        # the common single-pair write on a hashtable, inlined
+        db = c.db
+        key = argv[1]
+        v = db.data.get(key)
+        if v.__class__ is HashHT and not db.expires:
+            f = argv[2]
+            added = f not in v
+            v[f] = argv[3]
+            if added:
+                v._keys = None
+            if db.watched:
+                db.ctx.touch_watched(db, key)
+            srv = c.server
+            srv.dirty += 1
+            if srv.notify_on:
+                srv.notify(db, "h", "hset", key)
+            return CONE if added else CZERO
+    elif len(argv) & 1:
         return _HSET_ARGS
     r = _hset(c, argv)
     if r.__class__ is bytes:

@@ -51,7 +51,9 @@ def _read(c, key):
 def cmd_sadd(c, argv):
     db = c.db
     key = argv[1]
-    v = db.lookup_write(key)
+    v = db.data.get(key)
+    if v is not None and db.expires:
+        v = db.lookup_write(key)
     srv = c.server
     if v is None:
         nv, added = S.add_many(S.create(argv[2], len(argv) - 2), argv[2:])
@@ -66,7 +68,12 @@ def cmd_sadd(c, argv):
                 lst = v._list
                 v[m] = len(lst)
                 lst.append(m)
-                added = 1
+                if db.watched:
+                    db.ctx.touch_watched(db, key)
+                srv.dirty += 1
+                if srv.notify_on:
+                    srv.notify(db, "s", "sadd", key)
+                return CONE
             else:
                 nv, added = S.add_many(v, argv[2:])
         elif cls in _SETS:
@@ -176,7 +183,9 @@ def cmd_spop(c, argv):
         return E.SYNTAX
     db = c.db
     key = argv[1]
-    v = db.lookup_write(key)
+    v = db.data.get(key)
+    if v is not None and db.expires:
+        v = db.lookup_write(key)
     if v is None:
         return c.r.nil
     if v.__class__ not in _SETS:
