@@ -4,7 +4,9 @@ TTL/PTTL/EXPIRETIME/PEXPIRETIME, PERSIST.
 
 Active expiry (keyspace.expiry) is installed by ``setup``.
 """
+import itertools
 import random
+import time
 
 from shardis.commands import command
 from shardis.commands import errors as E
@@ -323,13 +325,27 @@ def cmd_copy(c, argv):
 
 # -- KEYS / SCAN / RANDOMKEY ------------------------------------------------------------
 
+_BUILD_SLICE = 16384
+_BUILD_BOX = 0.005
+
+
 def _index(db):
-    """The database's SCAN index, created on first use and brought up to date."""
+    """The database's SCAN index, brought up to date; None while its first
+    build is still under way (each call advances it by a few milliseconds)."""
     idx = db.scan_index
     if idx is None:
-        idx = db.scan_index = HashIndex(db.data)
-    else:
-        idx.sync(db.data)
+        idx = db.scan_index = HashIndex()
+        if len(db.data) <= _BUILD_SLICE:
+            idx.build(db.data)
+            return idx
+        idx.start_build(db.data)
+    if idx.pending is not None:
+        t0 = time.perf_counter()
+        while not idx.build_step(db.data, _BUILD_SLICE):
+            if time.perf_counter() - t0 > _BUILD_BOX:
+                return None
+        return idx
+    idx.sync(db.data)
     return idx
 
 
@@ -394,7 +410,14 @@ def cmd_scan(c, argv):
     db = c.db
     idx = _index(db)
     found = []
-    nxt = idx.scan(cursor, count, found)
+    if idx is None:
+        # the index is still being built: an empty page that keeps the cursor
+        # (only the empty key can hash below 1)
+        nxt = max(cursor, 1)
+        if cursor == 0 and b"" in db.data:
+            found.append(b"")
+    else:
+        nxt = idx.scan(cursor, count, found)
     data = db.data
     expires = db.expires
     now = c.server.now_ms
@@ -425,7 +448,10 @@ def cmd_randomkey(c, argv):
     rng = random.randrange
     tries = 0
     while db.data:
-        key = idx.random_key(rng)
+        if idx is None:         # index still building: an O(n) pick, in C
+            key = next(itertools.islice(iter(db.data), rng(len(db.data)), None))
+        else:
+            key = idx.random_key(rng)
         if key is None:
             break
         tries += 1

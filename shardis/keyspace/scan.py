@@ -29,6 +29,17 @@ answers the start of the next bucket as the new cursor (0 after the last).
 The table doubles when it averages more than 16 keys a bucket and halves
 below one; resizing never invalidates a cursor since cursors are hash values.
 
+Building it without a latency spike
+-----------------------------------
+The first SCAN of a database starts an incremental build over a transient
+list of its keys (8 bytes a key while it lasts) and each SCAN call adds a
+bounded slice (a few milliseconds). Until the build is done a call returns an
+empty page with cursor 1 (or the cursor it was given, if larger): "keys whose
+hash is below 1 were returned" (only the empty key can hash to 0; it is
+returned with that page). Redis's contract allows empty pages with a non-zero
+cursor, so clients simply call again. Small databases are built in the first
+call and see no difference.
+
 Keeping the index off the hot path
 ----------------------------------
 The index is created on the first SCAN (or RANDOMKEY) of a database and costs
@@ -43,8 +54,7 @@ exists). A count that does not add up (a key removed behind the database's
 back) makes ``sync`` rebuild the index.
 
 Per key the index costs one list slot (8 bytes plus list over-allocation and
-the list headers amortised over 8-16 keys a bucket): about 14-20 bytes. The
-first SCAN of a large database pays for building it (about 1-2 us a key).
+the list headers amortised over 8-16 keys a bucket): about 14-20 bytes.
 
 The same class serves HSCAN/SSCAN/ZSCAN over large encodings: keep a
 ``HashIndex`` next to the container's dict, ``discard`` on removal, ``sync``
@@ -62,7 +72,7 @@ def key_hash(key):
 
 
 class HashIndex:
-    __slots__ = ("bits", "shift", "buckets", "count")
+    __slots__ = ("bits", "shift", "buckets", "count", "pending", "pending_pos")
 
     def __init__(self, keys=()):
         self.clear()
@@ -83,11 +93,54 @@ class HashIndex:
         self.buckets = buckets
         self.count = n
 
+    def start_build(self, data):
+        """Begin an incremental build over a transient list of the dict's keys
+        (8 bytes a key until the build ends); ``build_step`` does the work."""
+        self.clear()
+        self.bits = max(_MIN_BITS, (len(data) // 8).bit_length())
+        self.shift = 64 - self.bits
+        self.buckets = [[] for _ in range(1 << self.bits)]
+        self.pending = list(data)
+        self.pending_pos = 0
+
+    def build_step(self, data, max_keys):
+        """Index up to ``max_keys`` more keys of the pending build (skipping
+        keys deleted since it started; keys added since are the dict's tail
+        and are indexed by ``sync`` at the end). True once the index is ready."""
+        pend = self.pending
+        if pend is None:
+            return True
+        i = self.pending_pos
+        stop = min(len(pend), i + max_keys)
+        buckets = self.buckets
+        shift = self.shift
+        m = MASK64
+        n = 0
+        for k in pend[i:stop]:
+            if k in data:
+                buckets[(hash(k) & m) >> shift].append(k)
+                n += 1
+        self.count += n
+        self.pending_pos = stop
+        if stop < len(pend):
+            return False
+        self.pending = None
+        self.sync(data)
+        if self.count > _MAX_LOAD << self.bits:
+            self._resize(self.bits + 1)
+        return True
+
+    @property
+    def ready(self):
+        return self.pending is None
+
     def clear(self):
         self.bits = _MIN_BITS
         self.shift = 64 - _MIN_BITS
         self.buckets = [[] for _ in range(1 << _MIN_BITS)]
         self.count = 0
+        self.pending = None
+        self.pending_pos = 0
 
     def __len__(self):
         return self.count
@@ -95,7 +148,7 @@ class HashIndex:
     def add(self, key):
         self.buckets[(hash(key) & MASK64) >> self.shift].append(key)
         self.count += 1
-        if self.count > _MAX_LOAD << self.bits:
+        if self.count > _MAX_LOAD << self.bits and self.pending is None:
             self._resize(self.bits + 1)
 
     def discard(self, key):
@@ -103,7 +156,7 @@ class HashIndex:
         if key in b:
             b.remove(key)
             self.count -= 1
-            if self.bits > _MIN_BITS and self.count < 1 << self.bits:
+            if self.bits > _MIN_BITS and self.count < 1 << self.bits and self.pending is None:
                 self._resize(self.bits - 1)
 
     def __contains__(self, key):

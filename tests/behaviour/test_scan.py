@@ -151,3 +151,30 @@ def test_scan_per_db(diff):
     diff("SCAN", "0")
     diff("FLUSHDB")
     diff("SCAN", "0")
+
+
+def test_scan_large_db_first_build(ours):
+    """The first SCAN of a big database builds the index in slices: pages may
+    be empty (cursor 1) meanwhile, and the iteration still returns every key
+    present throughout, while keys are added and deleted."""
+    n = 60000
+    for i in range(0, n, 2000):
+        args = []
+        for j in range(i, i + 2000):
+            args += ["big:%d" % j, "v"]
+        ours("MSET", *args)
+    ours("SET", "", "empty key")
+    cur, keys = ours("SCAN", "0", "COUNT", "100")
+    assert cur != b"0"
+    if not keys or keys == [b""]:
+        assert cur == b"1"
+    seen = set(keys)
+    k = 0
+    while cur != b"0":
+        cur, keys = ours("SCAN", cur, "COUNT", "1000")
+        seen.update(keys)
+        k += 1
+        ours("SET", "added:%d" % k, "v")
+        ours("DEL", "big:%d" % (k * 13 % 500))      # deletes only among big:0..499
+    assert {b"big:%d" % j for j in range(500, n)} <= seen
+    assert b"" in seen

@@ -136,3 +136,32 @@ def test_glob_edge_cases():
     star_heavy = b"*a*a*a*a*a*a*a*b"
     assert not m(star_heavy)(b"a" * 200)
     assert m(star_heavy)(b"a" * 20 + b"b")
+
+
+def test_incremental_build_with_mutations():
+    data = {b"k%d" % i: 1 for i in range(10000)}
+    idx = HashIndex()
+    idx.start_build(data)
+    steps = 0
+    n = 0
+    while not idx.build_step(data, 500):
+        steps += 1
+        # mutate between steps: delete some (hooked), add some, re-add one
+        for j in range(5):
+            n += 1
+            k = b"k%d" % (n * 7 % 10000)
+            if k in data:
+                del data[k]
+                idx.discard(k)
+            data[b"new%d" % n] = 1
+        data[b"k1"] = data.pop(b"k1", 1)
+        idx.discard(b"k1")
+    assert steps >= 15
+    assert idx.count == len(data)
+    out = []
+    cur = 0
+    while True:
+        cur = idx.scan(cur, 100, out)
+        if cur == 0:
+            break
+    assert sorted(out) == sorted(data)
