@@ -295,6 +295,7 @@ class RequestReader:
         self._chunks.append(data)
         self._h.feed(data)
         self._tail = data[-8:] if len(data) >= 8 else (t + data)[-8:]
+        self.pending_bytes += len(data)     # exact again after the next gets()
 
     def gets(self):
         py = self._py
