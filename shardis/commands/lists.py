@@ -291,6 +291,17 @@ def cmd_lpos(c, argv):
 
 
 # -- in-place writes -------------------------------------------------------------------
+def _grow_check(v, arg):
+    """Redis 7.2 converts a listpack to a quicklist *before* an LSET/LINSERT
+    (even one that then fails: bad index, missing pivot) when its size plus
+    the raw argument length exceeds the node limit."""
+    if v.__class__ is _LP and L.grow_exceeds((v[2] | v[3] << 8) + 7 + len(arg),
+                                             (v[0] | v[1] << 8) + 1):
+        from collections import deque
+        return QuickList(deque(v.items()), v[2] | v[3] << 8)
+    return v
+
+
 @command("lset")
 def cmd_lset(c, argv):
     idx = parse_int(argv[2])
@@ -303,11 +314,15 @@ def cmd_lset(c, argv):
         return E.NO_SUCH_KEY
     if not _is_list(v):
         return E.WRONGTYPE
+    val = argv[3]
+    nv = _grow_check(v, val)
+    if nv is not v:
+        _store(db, key, nv)
+        v = nv
     n = L.length(v)
     i = idx + n if idx < 0 else idx
     if not 0 <= i < n:
         return E.OUT_OF_RANGE
-    val = argv[3]
     if v.__class__ is _QL:
         old = v.q[i]
         v.q[i] = val
@@ -315,17 +330,9 @@ def cmd_lset(c, argv):
         nv = L.maybe_shrink(v)
     else:
         its = v.items()
-        es = v.esum()
-        if L.grow_exceeds(es + 7 + len(val), n + 1):
-            its[i] = val
-            nv = L.from_items(its)
-            if nv.__class__ is not _QL:
-                from collections import deque
-                nv = QuickList(deque(its), L.ListPack.esum(nv))
-        else:
-            es += L.esize(val) - L.esize(its[i])
-            its[i] = val
-            nv = L.make_listpack(its, es)
+        es = v.esum() + L.esize(val) - L.esize(its[i])
+        its[i] = val
+        nv = L.make_listpack(its, es)
     _store(db, key, nv)
     srv = c.server
     srv.dirty += 1
@@ -334,8 +341,8 @@ def cmd_lset(c, argv):
     return b"+OK\r\n"
 
 
-def _rebuild(v, its, growing_arg=None):
-    """New value for a list whose items changed wholesale (LINSERT/LREM/LTRIM)."""
+def _rebuild(v, its):
+    """New value for a list whose items were removed wholesale (LREM)."""
     if v.__class__ is _QL:
         from collections import deque
         s = 0
@@ -344,14 +351,6 @@ def _rebuild(v, its, growing_arg=None):
         v.q = deque(its)
         v.size = s
         return L.maybe_shrink(v)
-    if growing_arg is not None:
-        es = v.esum()
-        if L.grow_exceeds(es + 7 + len(growing_arg), v.length() + 1):
-            from collections import deque
-            s = 0
-            for x in its:
-                s += L.esize(x)
-            return QuickList(deque(its), s)
     return L.make_listpack(its)
 
 
@@ -372,6 +371,10 @@ def cmd_linsert(c, argv):
     if not _is_list(v):
         return E.WRONGTYPE
     pivot = argv[3]
+    nv = _grow_check(v, argv[4])
+    if nv is not v:
+        _store(db, key, nv)
+        v = nv
     if v.__class__ is _QL:
         q = v.q
         try:
@@ -388,7 +391,7 @@ def cmd_linsert(c, argv):
         except ValueError:
             return integer(-1)
         its.insert(i + 1 if after else i, argv[4])
-        nv = _rebuild(v, its, argv[4])
+        nv = L.make_listpack(its, v.esum() + L.esize(argv[4]))
     _store(db, key, nv)
     if db.blocking_keys:
         B.signal_ready(db, key)
@@ -500,37 +503,65 @@ def _parse_where(b):
 
 def _lmove_core(c, src, dst, from_left, to_left):
     """Move one element; returns the reply (nil when src is empty/missing),
-    or an error. Assumes nothing about types: checks them."""
+    or an error. Checks both types before touching anything. Follows Redis's
+    order: pop from the source, push to the destination (its growth
+    conversion, its push event), then the source's pop event, its deletion
+    when empty (``del`` event) or its shrinking conversion."""
     db = c.db
     sv = db.lookup_write(src)
     if sv is None:
         return c.r.nil
-    if not _is_list(sv):
+    if sv.__class__ is not _LP and sv.__class__ is not _QL:
         return E.WRONGTYPE
+    srv = c.server
+    if src == dst:
+        # a rotation: the key never becomes empty (TTL kept, no del event)
+        if sv.__class__ is _QL:
+            q = sv.q
+            if from_left:
+                x = q.popleft()
+            else:
+                x = q.pop()
+            if to_left:
+                q.appendleft(x)
+            else:
+                q.append(x)
+            nv = L.maybe_shrink(sv)
+        else:
+            nsv, out = _pop(sv, from_left, 1)
+            x = out[0]
+            nv = L.maybe_shrink(_push(nsv, out, to_left))
+        _store(db, src, nv)
+        if db.blocking_keys:
+            B.signal_ready(db, src)
+        srv.dirty += 1
+        if srv.notify_on:
+            srv.notify(db, "l", "lpush" if to_left else "rpush", dst)
+            srv.notify(db, "l", "lpop" if from_left else "rpop", src)
+        return b"$%d\r\n%s\r\n" % (len(x), x)
     dv = db.lookup_write(dst)
-    if dv is not None and not _is_list(dv):
+    if dv is not None and dv.__class__ is not _LP and dv.__class__ is not _QL:
         return E.WRONGTYPE
     nsv, out = _pop(sv, from_left, 1)
     x = out[0]
-    srv = c.server
-    if nsv is None:
-        db.delete(src)
-    else:
-        _store(db, src, nsv)
-    if src == dst:
-        dv = nsv
     ndv = _push(dv, out, to_left)
     if dv is None:
         db.set(dst, ndv)
     else:
         _store(db, dst, ndv)
-    if db.blocking_keys:
-        B.signal_ready(db, dst)
-    srv.dirty += 1
-    if srv.notify_on:
-        srv.notify(db, "l", "lpop" if from_left else "rpop", src)
+        if db.blocking_keys:
+            B.signal_ready(db, dst)
+    notify = srv.notify_on
+    if notify:
         srv.notify(db, "l", "lpush" if to_left else "rpush", dst)
-        if nsv is None and src != dst:
+    if nsv is None:
+        db.delete(src)
+    else:
+        _store(db, src, nsv)
+    srv.dirty += 1
+    if notify:
+        srv.notify(db, "l", "lpop" if from_left else "rpop", src)
+        if nsv is None:
             srv.notify(db, "g", "del", src)
     return b"$%d\r\n%s\r\n" % (len(x), x)
 
