@@ -189,6 +189,29 @@ def test_announced_pairs_convert(ours):
         ours("CONFIG", "SET", "hash-max-listpack-entries", old)
 
 
+@pytest.mark.parametrize("data", [SMALL, LARGE], ids=["listpack", "hashtable"])
+def test_writes_per_encoding(diff, data):
+    fill(diff, "h", data)
+    f0 = data[0][0]
+    diff("HSETNX", "h", f0, "x")
+    diff("HSETNX", "h", "brand-new", "x")
+    diff("HINCRBY", "h", "counter", "7")
+    diff("HINCRBY", "h", "counter", "-17")
+    diff.error("HINCRBY", "h", f0, "1")
+    diff("HINCRBYFLOAT", "h", "fl", "2.5")
+    diff("HINCRBYFLOAT", "h", "fl", "-0.25")
+    diff.error("HINCRBYFLOAT", "h", f0, "1")
+    diff("HMSET", "h", f0, "changed", "another", "1")
+    diff("HSET", "h", f0, "again", "z", "2")
+    diff("HMGET", "h", f0, "counter", "fl", "another", "z", "nope")
+    diff("HLEN", "h")
+    encoding(diff, "h", "listpack" if data is SMALL else "hashtable")
+    if data is SMALL:
+        diff("HGETALL", "h")
+    else:
+        diff.unordered("HGETALL", "h")
+
+
 def test_hincrby(diff):
     diff("HINCRBY", "h", "n", "5")
     diff("HINCRBY", "h", "n", "-10")

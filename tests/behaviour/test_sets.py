@@ -260,6 +260,22 @@ def test_smove(diff):
 
 
 @pytest.mark.parametrize("kind", SAME)
+def test_smove_per_encoding(diff, kind):
+    members, enc = SAME[kind]
+    fill(diff, "a", members)
+    fill(diff, "b", members[:3])
+    diff("SMOVE", "a", "b", members[5])
+    diff("SMOVE", "a", "b", members[0])
+    diff("SMOVE", "a", "new", members[7])
+    diff("SCARD", "a")
+    diff("SCARD", "b")
+    diff("SMEMBERS", "new")
+    encoding(diff, "a", enc)
+    if kind != "strs_big":                  # a one-string set is a listpack in 7.2 only
+        encoding(diff, "new", "intset")
+
+
+@pytest.mark.parametrize("kind", SAME)
 def test_algebra(diff, kind):
     members, _ = SAME[kind]
     fill(diff, "a", members)
