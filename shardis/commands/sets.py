@@ -6,7 +6,7 @@ SUNIONSTORE / SDIFFSTORE and SPOP's rebuild are built from an empty intset
 member by member (``S.build``), exactly as Redis builds its destination set,
 so their encoding and (for the compact encodings) their order match Redis.
 """
-from random import randrange, sample, shuffle
+from random import randrange, sample, shuffle, random as _random
 
 from shardis.commands import command
 from shardis.commands import errors as E
@@ -188,6 +188,25 @@ def cmd_spop(c, argv):
         v = db.lookup_write(key)
     if v is None:
         return c.r.nil
+    if v.__class__ is SetHT and len(v) > 1:
+        # inlined SetHT.pop_one: uniform pick, last member moves into the hole
+        lst = v._list
+        i = int(_random() * len(lst))
+        m = lst[i]
+        last = lst.pop()
+        if last is not m:
+            lst[i] = last
+            v[last] = i
+        del v[m]
+        if v._idx is not None:
+            v._idx.discard(m)
+        if db.watched:
+            db.ctx.touch_watched(db, key)
+        srv = c.server
+        srv.dirty += 1
+        if srv.notify_on:
+            srv.notify(db, "s", "spop", key)
+        return b"$%d\r\n%s\r\n" % (len(m), m)
     if v.__class__ not in _SETS:
         return E.WRONGTYPE
     nv, m = v.pop_one()
