@@ -11,8 +11,9 @@ polled every 50 ms:
 - concurrent: keys expire while the (slow, Python) client is still loading;
   time from the end of the load until the database is empty (>= ~2 s, the
   longest TTL).
-- plain: the same keys without TTL (memory per key), then the first SCAN
-  (shardis builds its SCAN index then) and the memory the index adds.
+- plain: the same keys without TTL (memory per key), then a full SCAN
+  iteration with COUNT 1000 (shardis builds its SCAN index meanwhile): total
+  time, slowest call, and the memory the index adds.
 
     .venv/bin/python benchmarks/expiry_reclaim.py [N] [backlog,concurrent,plain]
 
@@ -162,6 +163,16 @@ def bench_concurrent(kind, n):
         srv.stop()
 
 
+def _parse_scan(buf):
+    """(cursor, number of keys) of a complete SCAN reply, or raise."""
+    lines = buf.split(b"\r\n")
+    cur = lines[2]
+    nkeys = int(lines[3][1:])
+    if len(lines) < 4 + 2 * nkeys + 1:
+        raise ValueError("incomplete")
+    return cur, nkeys
+
+
 def bench_plain_and_scan(kind, n):
     """Keys without TTL: memory a key, then the first SCAN (builds shardis's
     index) and the memory it adds."""
@@ -172,14 +183,33 @@ def bench_plain_and_scan(kind, n):
         base = rss_kb(pid)
         load(p, n, ttl=False)
         plain = rss_kb(pid) - base
+        # a full SCAN iteration: latency of the slowest call and total time
         t = time.perf_counter()
-        p.s.sendall(p.cmd("SCAN", "0", "COUNT", "10"))
-        p.s.recv(1 << 16)
-        first_scan = time.perf_counter() - t
+        cur = b"0"
+        worst = 0.0
+        calls = seen = 0
+        while True:
+            t1 = time.perf_counter()
+            p.s.sendall(p.cmd("SCAN", cur, "COUNT", "1000"))
+            buf = b""
+            while True:
+                buf += p.s.recv(1 << 20)
+                try:
+                    cur, keys = _parse_scan(buf)
+                    break
+                except (ValueError, IndexError):
+                    continue
+            worst = max(worst, time.perf_counter() - t1)
+            calls += 1
+            seen += keys
+            if cur == b"0":
+                break
+        full = time.perf_counter() - t
         with_index = rss_kb(pid) - base
         return dict(kind=kind, mode="plain", keys=n,
                     plain_bytes_per_key=round(plain * 1024 / n, 1),
-                    first_scan_s=round(first_scan, 3),
+                    full_scan_s=round(full, 2), scan_calls=calls, keys_seen=seen,
+                    slowest_scan_call_ms=round(worst * 1000, 1),
                     scan_index_bytes_per_key=round((with_index - plain) * 1024 / n, 1))
     finally:
         srv.stop()
@@ -197,31 +227,38 @@ if __name__ == "__main__":
 #
 # 2 vCPUs shared with other builds (load average 6-7.5: a trivial Python
 # dict.get loop ran at ~430 ns an iteration instead of ~40), N = 1,000,000,
-# hz 10, redis-server 7.0.15. Two runs:
+# hz 10, redis-server 7.0.15. Numbers vary ~30% between runs on this box.
 #
 # backlog (active expiry switched on with 1,000,000 expired keys):
-#   run 1: redis    reclaim 16.4 s (61k keys/s), expire_cycle_cpu 4.1 s, cap reached 384x
-#          shardis  reclaim 29.8 s (34k keys/s), expire_cycle_cpu 6.3 s, cap reached 230x
-#   run 2: redis    reclaim 21.9 s (46k keys/s), expire_cycle_cpu 5.7 s
-#          shardis  reclaim 42.5 s (24k keys/s), expire_cycle_cpu 11.5 s
-#   Both stop at the 25%-of-a-CPU budget; shardis spends ~1.4 us CPU an expired
-#   key here (in-process, i.e. ~3 trivial dict-loop iterations), so it drains
-#   a backlog at about half Redis's rate under the same CPU cap.
+#   redis    reclaim 16.4-21.9 s (46-61k keys/s), expire_cycle_cpu 4.1-5.7 s
+#   shardis, slow cycle only (25% of a CPU), before fast cycles:
+#            reclaim 29.8-42.5 s (24-34k keys/s)
+#   shardis, slow + fast cycles (current code):
+#            reclaim 9.4 s (106k keys/s), expire_cycle_cpu 4.2 s
+#   In-process, shardis spends ~1.4 us CPU an expired key on this machine
+#   (~3 iterations of the trivial dict loop).
 #
 # memory with 1,000,000 volatile keys (RSS growth / N):
-#   redis 132.7 B/key, shardis 236.9 B/key; without TTL: redis 97.5, shardis 139.1.
-#   So a deadline costs redis ~35 B and shardis ~98 B: the expires dict entry
-#   and its int (~60-70 B, core keyspace) plus the timing-wheel slot (~10 B).
+#   redis 132.7-136.9 B/key, shardis 236.3-236.9 B/key;
+#   without TTL: redis 97.5, shardis 139.1.
+#   A deadline costs redis ~35-40 B and shardis ~98 B: the core expires dict
+#   entry and its int (~60-70 B) plus the timing-wheel slot (~10 B).
 #   After reclaiming, RSS stays high in both (allocators keep their arenas):
-#   redis 121 MB, shardis 155-163 MB.
+#   redis 121-124 MB, shardis 145-163 MB.
 #
 # concurrent (keys expire while the Python client is still loading them):
-#   redis:   DBSIZE at end of load 41-49k, empty 2.1-2.2 s after the load
-#            (= the longest TTL: it keeps up).
-#   shardis: DBSIZE at end of load 510-590k, empty 17.5-22 s after: loading
-#            takes the CPU and the expiry budget (25%) reclaims ~25-45k keys/s
-#            on this machine, less than the load rate.
+#   redis:   DBSIZE at end of load 42-97k, empty 2.1-2.6 s after the load.
+#   shardis, slow cycle only: DBSIZE at end of load 510-590k, empty 17.5-22 s
+#            after (the 25% budget could not keep up with the load).
+#   shardis, slow + fast cycles: DBSIZE at end of load 45k, empty 2.2 s after.
 #
-# SCAN index (plain keys, first SCAN builds it):
-#   shardis: first SCAN 1.32 s for 1,000,000 keys (one-off build), index
-#   22.7 B/key RSS; redis: first SCAN 3 ms, no extra memory.
+# SCAN index (plain keys):
+#   one-shot build (earlier code): first SCAN took 1.32 s for 1,000,000 keys;
+#   22.7 B/key RSS.
+#   incremental build (current): full iteration with COUNT 1000:
+#     redis   2.96 s, 1000 calls, slowest call 96 ms (machine noise)
+#     shardis 10.3 s, 1058 calls (58 empty pages while building), slowest call
+#             145 ms; RSS +30.9 B/key (the index plus the freed build list,
+#             which the allocator keeps).
+#   Deleting a key costs +~1.7 us on this machine once the index exists
+#   (bucket lookup + list.remove; none before the first SCAN).
