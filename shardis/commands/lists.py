@@ -645,6 +645,7 @@ def _bpop_serve_fn(keys, left):
                 continue
             nv, out = _pop(v, left, 1)
             _after_pop(c, db, key, nv, left, 1)
+            B.served_as(c, b"LPOP" if left else b"RPOP", key)
             x = out[0]
             return b"*2\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(key), key, len(x), x)
         return None
@@ -702,6 +703,7 @@ def _blmove_generic(c, src, dst, fl, tl, targ):
         sv = c.db.lookup_write(src)
         if sv is None or not _is_list(sv):
             return None
+        B.served_as(c, b"LMOVE", src, dst, b"LEFT" if fl else b"RIGHT", b"LEFT" if tl else b"RIGHT")
         return _lmove_core(c, src, dst, fl, tl)
     return B.block(c, [src], deadline, serve, _nil_array, b"list")
 
@@ -742,6 +744,7 @@ def cmd_blmpop(c, argv):
             if v is not None and _is_list(v):
                 nv, out = _pop(v, left, count)
                 _after_pop(c, db, key, nv, left, len(out))
+                B.served_as(c, b"LPOP" if left else b"RPOP", key, b"%d" % len(out))
                 return b"*2\r\n$%d\r\n%s\r\n%s" % (len(key), key, _bulk_items(out))
         return None
     return B.block(c, keys, deadline, serve, _nil_array, b"list")

@@ -795,6 +795,7 @@ def _zmpop_serve(c, keys, maxside, count, check_type=True):
                 return E.WRONGTYPE
             continue
         out = _pop_items(c, key, v, maxside, count)
+        B.served_as(c, b"ZPOPMAX" if maxside else b"ZPOPMIN", key, b"%d" % len(out))
         return b"*2\r\n$%d\r\n%s\r\n%s" % (len(key), key, _nested_pairs(c, out))
     return None
 
@@ -825,6 +826,7 @@ def _bzpop(c, argv, maxside):
             if v is None or not _is_z(v):
                 continue
             s, m = _pop_items(c, key, v, maxside, 1)[0]
+            B.served_as(c, b"ZPOPMAX" if maxside else b"ZPOPMIN", key)
             return b"*3\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n%s" % (len(key), key, len(m), m,
                                                            _double(c, s))
         return None

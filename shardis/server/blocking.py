@@ -15,11 +15,19 @@ serve, timeout_reply, btype)`` and returns ``BLOCKED``:
 Writers signal a key with ``signal_ready(db, key)`` (cheap when nobody is
 blocked: one dict truthiness test); ``Database.set`` does it for keys stored
 whole. The ready keys are handled, in order of signalling, after the current
-command returns (so after a whole EXEC or script) by
-``Server.handle_ready_keys``, called from the connection loop: for each key,
+command returns and its reply is queued (so after a whole EXEC or script, and
+anything serving pushes to the writing client comes after its reply, as in
+Redis) by ``Server.handle_ready_keys``, called from the connection loop: for each key,
 the clients blocked on it are tried in order of arrival, as Redis's
 handleClientsBlockedOnKeys does. A served client gets its reply with
 ``client.write`` and its pipelined input resumes on the next loop turn.
+
+A serve callback reports what it actually did with ``served_as(c, *argv)``
+(BLPOP -> LPOP key, BLMOVE -> LMOVE ..., BZMPOP -> ZPOPMIN key count); when
+``server.propagate_on`` that command goes to ``server.propagate_hook`` (as
+Redis propagates the rewritten command). The immediate, non-blocking path of
+a B* command is still propagated as sent by dispatch (Redis rewrites it too):
+to do when replication/AOF arrive.
 
 Timeouts are loop timers (millisecond deadlines). Clients that disconnect
 while blocked are removed from the queues (no element is consumed for them).
@@ -43,7 +51,7 @@ F_DENY_BLOCKING = 1 << 20
 
 class BlockState:
     __slots__ = ("db", "keys", "serve", "timeout_reply", "btype", "on_nokey", "timer",
-                 "deadline")
+                 "deadline", "prop")
 
     def __init__(self, db, keys, serve, timeout_reply, btype, on_nokey, deadline):
         self.db = db
@@ -54,6 +62,7 @@ class BlockState:
         self.on_nokey = on_nokey
         self.timer = None
         self.deadline = deadline
+        self.prop = None
 
 
 def parse_timeout(c, arg, seconds=True):
@@ -126,6 +135,26 @@ def signal_ready(db, key):
     bk = db.blocking_keys
     if bk and key in bk:
         db.ctx.ready_keys.append((db, key))
+
+
+def served_as(c, *argv):
+    """Called by a ``serve`` callback with the non-blocking command that
+    describes what it did (BLPOP a b -> LPOP b, BLMOVE -> LMOVE, BZPOPMIN ->
+    ZPOPMIN, BLMPOP/BZMPOP -> LPOP/RPOP/ZPOPMIN/ZPOPMAX key count): that is
+    what Redis propagates to replicas / the AOF for a served blocked client."""
+    st = c.block_state
+    if st is not None:
+        st.prop = argv
+
+
+def _propagate_served(srv, c, st):
+    """Hand the rewritten command of a served client to ``propagate_hook``
+    (the same hook dispatch uses; nothing is installed until replication/AOF
+    exist)."""
+    hook = srv.propagate_hook
+    if hook is not None and st.prop is not None:
+        argv = list(st.prop)
+        hook(c, argv, srv.commands.get(argv[0].lower()))
 
 
 def _detach(c, st):
@@ -213,6 +242,8 @@ def handle_ready_keys(srv):
                 reply = st.serve(c)
                 if reply is None:
                     continue
+                if srv.propagate_on:
+                    _propagate_served(srv, c, st)
                 _detach(c, st)
                 _finish(c, reply)
 

@@ -180,12 +180,16 @@ class Client(asyncio.Protocol):
                         self.last_cmd = cmd.fullname
             except Exception as e:  # a bug must cost one reply, not the connection
                 reply = srv.dispatch.internal_error(self, argv, e)
-            if srv.ready_keys:
-                srv.handle_ready_keys()
             if reply is BLOCKED:
+                if srv.ready_keys:
+                    srv.handle_ready_keys()
                 break
             if reply is not None:
                 out.append(reply)
+            # blocked clients are served after this command's reply is queued
+            # (Redis's order: what serving pushes to us comes after the reply)
+            if srv.ready_keys:
+                srv.handle_ready_keys()
             if self.flags & F_CLOSE_AFTER_REPLY or self.pause_blocked:
                 break
         self.outq = None

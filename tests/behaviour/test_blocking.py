@@ -127,3 +127,31 @@ def test_fractional_timeout_rounds_up(ours):
     assert ours.call("BLPOP", "q", "0.0001")[0] == b"*-1\r\n"
     assert time.time() - t0 < 0.5
     assert ours.call("BLPOP", "q", "inf")[0] == b"-ERR timeout is out of range\r\n"
+
+
+def _serve_order(port):
+    """A RESP3 client subscribed to list events pushes to a key another client
+    is blocked on: its own reply comes before the events of the served pop."""
+    a, b = RawClient(port), RawClient(port)
+    try:
+        a.call("FLUSHALL")
+        a.call("CONFIG", "SET", "notify-keyspace-events", "El")
+        a.call("HELLO", "3")
+        a.call("SUBSCRIBE", "__keyevent@0__:lpop")
+        b.send("BLPOP", "q", "5")
+        time.sleep(0.05)
+        a.send("RPUSH", "q", "x", "y")
+        a.send("PING")
+        out = [a.read()[0] for _ in range(3)]
+        out.append(b.read()[0])
+        return out
+    finally:
+        a.call("CONFIG", "SET", "notify-keyspace-events", "")
+        a.close()
+        b.close()
+
+
+def test_served_events_follow_the_pushers_reply(redis_proc, shardis_proc):
+    r = _serve_order(redis_proc.port)
+    s = _serve_order(shardis_proc.port)
+    assert r == s, f"\n redis:   {r!r}\n shardis: {s!r}"
