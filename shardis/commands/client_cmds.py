@@ -65,8 +65,10 @@ def _flag_string(c):
 
 
 def _redir(c):
-    st = c.server.extensions.get("tracking_redirect")
-    return st(c) if st is not None else -1
+    st = c.server.extensions.get("tracking")
+    if st is None or not c.flags & F_TRACKING or c.id not in st.clients:
+        return -1
+    return st.clients[c.id].redirect
 
 
 def client_info_line(c, now=None):
@@ -338,44 +340,356 @@ def cmd_client_unblock(c, argv):
     return CONE if unblock_client(c.server, target, err) else CZERO
 
 
-# -- tracking (idle values unless a tracking subsystem is installed) --------------------
-@command("client|trackinginfo")
-def cmd_client_trackinginfo(c, argv):
-    fn = c.server.extensions.get("tracking_info")
-    if fn is not None:
-        return fn(c)
-    r = c.r
-    return (r.map_header(3) + bulk(b"flags") + r.set_header(1) + bulk(b"off")
-            + bulk(b"redirect") + integer(-1) + bulk(b"prefixes") + b"*0\r\n")
+# -- client-side caching (CLIENT TRACKING) -------------------------------------------------
+# Keys read by a tracking client are remembered in a table keyed by key name
+# (across databases, as Redis does); a change to a key sends its trackers an
+# invalidation: a RESP3 push, or a message on __redis__:invalidate to the
+# redirect client when that one is a RESP2 subscriber. Changes are observed
+# through the server's touch_watched hook (a sentinel entry in db.watched keeps
+# it firing while tracking is in use); tracking clients run through the slow
+# path, whose before/after hooks name the current client (NOLOOP) and remember
+# the keys of read-only commands.
+_TRACK_SENTINEL = object()
+_INVALIDATE_CHANNEL = b"__redis__:invalidate"
 
 
-@command("client|getredir")
-def cmd_client_getredir(c, argv):
-    if not c.flags & F_TRACKING:
-        return integer(-1)
-    return integer(_redir(c))
+class TrackOpts:
+    __slots__ = ("redirect", "bcast", "optin", "optout", "noloop", "prefixes", "caching",
+                 "broken")
+
+    def __init__(self):
+        self.redirect = 0
+        self.bcast = self.optin = self.optout = self.noloop = False
+        self.prefixes = []
+        self.caching = False
+        self.broken = False
+
+
+class TrackingState:
+    __slots__ = ("table", "clients", "current", "installed", "bcast_pending")
+
+    def __init__(self):
+        self.table = {}        # key -> set of client ids
+        self.clients = {}      # client id -> TrackOpts
+        self.current = None
+        self.installed = False
+        self.bcast_pending = None   # prefix -> {key: modifying client id}, sent in a batch
+
+
+def _tstate(srv):
+    st = srv.extensions.get("tracking")
+    if st is None:
+        st = srv.extensions["tracking"] = TrackingState()
+    return st
+
+
+def _install_tracking(srv):
+    st = _tstate(srv)
+    for db in srv.dbs:
+        db.watched.setdefault(_TRACK_SENTINEL, [])
+    if st.installed:
+        return
+    st.installed = True
+    prev = srv.extensions.get("touch_watched")
+
+    def touch(db, key):
+        if key is not _TRACK_SENTINEL:
+            _invalidate(srv, st, key)
+        if prev is not None:
+            return prev(db, key)
+        clients = db.watched.get(key)
+        if clients:
+            from shardis.server.client import F_DIRTY_CAS
+            for c in clients:
+                c.flags |= F_DIRTY_CAS
+    srv.extensions["touch_watched"] = touch
+
+    pending = []
+
+    def flushed(db):
+        # FLUSHALL empties every database: one null invalidation per flush
+        if pending:
+            return
+        pending.append(1)
+        if srv.loop is not None:
+            srv.loop.call_soon(pending.clear)
+        else:
+            pending.clear()
+        if st.clients:
+            for cid in list(st.clients):
+                c = srv.clients.get(cid)
+                if c is not None:
+                    if c is st.current:
+                        _after_reply(srv, st, c, None)
+                    else:
+                        _send_invalidation(srv, st, c, None)
+        st.table.clear()
+    srv.extensions.setdefault("flushed", []).append(flushed)
+
+    def before(c):
+        st.current = c
+
+    def after(c, argv, cmd):
+        st.current = None
+        o = st.clients.get(c.id)
+        if o is None:
+            return
+        if cmd.is_readonly and not o.bcast and c.flags & F_TRACKING:
+            if (not o.optin and not o.optout) or (o.optin and o.caching) or \
+                    (o.optout and not o.caching):
+                from shardis.commands.keyspecs import get_keys
+                for i, _ in get_keys(cmd, argv) or ():
+                    st.table.setdefault(bytes(argv[i]), set()).add(c.id)
+        # CACHING applies to the next command (CLIENT commands and a running
+        # MULTI keep it, as in Redis)
+        if not cmd.fullname.startswith("client|") and not c.flags & 1:   # F_MULTI
+            o.caching = False
+    srv.extensions["tracking_before"] = before
+    srv.extensions["tracking_after"] = after
+
+    def gone(c):
+        st.clients.pop(c.id, None)
+    srv.add_cleanup(gone)
+    srv.extensions["tracking_counts"] = lambda: (len(st.table),
+                                                 sum(len(v) for v in st.table.values()),
+                                                 sum(len(o.prefixes) for o in st.clients.values()))
+
+
+def _invalidate(srv, st, key):
+    origin = st.current
+    ids = st.table.pop(key, None)
+    if ids:
+        for cid in ids:
+            c = srv.clients.get(cid)
+            if c is None or not c.flags & F_TRACKING:
+                continue
+            o = st.clients.get(cid)
+            if o is None or o.bcast:
+                continue
+            if c is origin:
+                if not o.noloop:
+                    _after_reply(srv, st, c, key)
+                continue
+            _send_invalidation(srv, st, c, key)
+    # broadcast mode: keys are collected per prefix and sent once the current
+    # batch of commands is done (Redis sends them before going back to sleep)
+    for cid, o in st.clients.items():
+        if not o.bcast:
+            continue
+        for p in o.prefixes:
+            if key.startswith(p):
+                pend = st.bcast_pending
+                if pend is None:
+                    pend = st.bcast_pending = {}
+                    if srv.loop is not None:
+                        srv.loop.call_soon(_flush_bcast, srv, st)
+                pend.setdefault(p, {})[key] = origin.id if origin is not None else 0
+                break
+
+
+def _after_reply(srv, st, c, key):
+    """The running client's own change: Redis sends the invalidation after the
+    command's reply."""
+    if srv.loop is not None:
+        srv.loop.call_soon(_send_invalidation, srv, st, c, key)
+    else:
+        _send_invalidation(srv, st, c, key)
+
+
+def _flush_bcast(srv, st):
+    pend, st.bcast_pending = st.bcast_pending, None
+    if not pend:
+        return
+    for p in sorted(pend):
+        keys = pend[p]
+        for cid, o in list(st.clients.items()):
+            if not o.bcast or p not in o.prefixes:
+                continue
+            c = srv.clients.get(cid)
+            if c is None:
+                continue
+            ks = sorted(k for k, who in keys.items() if not (o.noloop and who == cid))
+            if ks:
+                _send_invalidation(srv, st, c, ks)
+
+
+def _send_invalidation(srv, st, c, key):
+    o = st.clients.get(c.id)
+    target = c
+    redirected = False
+    if o is not None and o.redirect:
+        target = srv.clients.get(o.redirect)
+        if target is None:
+            o.broken = True
+            if c.resp > 2:
+                c.push(b">2\r\n$21\r\ntracking-redir-broken\r\n" + integer(o.redirect))
+            return
+        redirected = True
+    if key is None:
+        value = b"_\r\n" if target.resp > 2 else b"$-1\r\n"
+    elif key.__class__ is list:
+        value = b"*%d\r\n" % len(key) + b"".join(bulk(k) for k in key)
+    else:
+        value = b"*1\r\n" + bulk(key)
+    if target.resp > 2:
+        target.push(b">2\r\n$10\r\ninvalidate\r\n" + value)
+    elif redirected and target.channels_count():
+        target.push(b"*3\r\n$7\r\nmessage\r\n" + bulk(_INVALIDATE_CHANNEL) + value)
+
+
+def _overlap(a, b):
+    return a.startswith(b) or b.startswith(a)
 
 
 @command("client|tracking")
 def cmd_client_tracking(c, argv):
-    fn = c.server.extensions.get("client_tracking")
-    if fn is not None:
-        return fn(c, argv)
-    v = argv[2].lower()
-    if v == b"off":
+    srv = c.server
+    n = len(argv)
+    redir = 0
+    bcast = optin = optout = noloop = False
+    prefixes = []
+    j = 3
+    while j < n:
+        opt = argv[j].lower()
+        more = j + 1 < n
+        if opt == b"redirect" and more:
+            j += 1
+            if redir:
+                return error("ERR A client can only redirect to a single other client")
+            v = parse_int(argv[j])
+            if v is None:
+                return E.NOT_INT
+            redir = v
+            if redir not in srv.clients:
+                return error("ERR The client ID you want redirect to does not exist")
+        elif opt == b"bcast":
+            bcast = True
+        elif opt == b"optin":
+            optin = True
+        elif opt == b"optout":
+            optout = True
+        elif opt == b"noloop":
+            noloop = True
+        elif opt == b"prefix" and more:
+            j += 1
+            prefixes.append(bytes(argv[j]))
+        else:
+            return E.SYNTAX
+        j += 1
+    mode = argv[2].lower()
+    st = _tstate(srv)
+    cur = st.clients.get(c.id) if c.flags & F_TRACKING else None
+    if mode == b"on":
+        if prefixes and not bcast:
+            return error("ERR PREFIX option requires BCAST mode to be enabled")
+        if cur is not None and cur.bcast != bcast:
+            return error("ERR You can't switch BCAST mode on/off before disabling tracking "
+                         "for this client, and then re-enabling it with a different mode.")
+        if bcast and (optin or optout):
+            return error("ERR OPTIN and OPTOUT are not compatible with BCAST")
+        if optin and optout:
+            return error("ERR You can't specify both OPTIN mode and OPTOUT mode")
+        if cur is not None and ((optin and cur.optout) or (optout and cur.optin)):
+            return error("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking "
+                         "for this client, and then re-enabling it with a different mode.")
+        if bcast:
+            old = cur.prefixes if cur is not None else []
+            for i, p in enumerate(prefixes):
+                for q in old:
+                    if _overlap(p, q) and p != q:
+                        return error(f"ERR Prefix '{p.decode('utf-8', 'replace')}' overlaps "
+                                     f"with an existing prefix '{q.decode('utf-8', 'replace')}'. "
+                                     "Prefixes for a single client must not overlap.")
+                for q in prefixes[i + 1:]:
+                    if _overlap(p, q) and p != q:
+                        return error(f"ERR Prefix '{p.decode('utf-8', 'replace')}' overlaps "
+                                     f"with another provided prefix "
+                                     f"'{q.decode('utf-8', 'replace')}'. "
+                                     "Prefixes for a single client must not overlap.")
+        _install_tracking(srv)
+        o = cur or TrackOpts()
+        o.redirect = redir
+        o.bcast = bcast
+        o.optin = optin
+        o.optout = optout
+        o.noloop = noloop
+        o.broken = False
+        if bcast:
+            if not prefixes and b"" not in o.prefixes:
+                prefixes = [b""]
+            for p in prefixes:
+                if p not in o.prefixes:
+                    o.prefixes.append(p)
+        st.clients[c.id] = o
+        c.flags |= F_TRACKING
+        c.update_gate()
         return OK
-    if v != b"on":
-        return E.SYNTAX
-    return error("ERR CLIENT TRACKING is not supported by this server yet")
+    if mode == b"off":
+        st.clients.pop(c.id, None)
+        c.flags &= ~F_TRACKING
+        c.update_gate()
+        return OK
+    return E.SYNTAX
 
 
 @command("client|caching")
 def cmd_client_caching(c, argv):
-    fn = c.server.extensions.get("client_caching")
-    if fn is not None:
-        return fn(c, argv)
-    return error("ERR CLIENT CACHING can be called only when the client is in tracking mode "
-                 "with OPTIN or OPTOUT mode enabled")
+    st = c.server.extensions.get("tracking")
+    o = st.clients.get(c.id) if st is not None and c.flags & F_TRACKING else None
+    if o is None:
+        return error("ERR CLIENT CACHING can be called only when the client is in tracking "
+                     "mode with OPTIN or OPTOUT mode enabled")
+    v = argv[2].lower()
+    if v == b"yes":
+        if not o.optin:
+            return error("ERR CLIENT CACHING YES is only valid when tracking is enabled in "
+                         "OPTIN mode.")
+    elif v == b"no":
+        if not o.optout:
+            return error("ERR CLIENT CACHING NO is only valid when tracking is enabled in "
+                         "OPTOUT mode.")
+    else:
+        return E.SYNTAX
+    o.caching = True
+    return OK
+
+
+@command("client|trackinginfo")
+def cmd_client_trackinginfo(c, argv):
+    r = c.r
+    st = c.server.extensions.get("tracking")
+    o = st.clients.get(c.id) if st is not None and c.flags & F_TRACKING else None
+    if o is None:
+        flags, redirect, prefixes = [b"off"], -1, []
+    else:
+        flags = [b"on"]
+        if o.bcast:
+            flags.append(b"bcast")
+        if o.optin:
+            flags.append(b"optin")
+            if o.caching:
+                flags.append(b"caching-yes")
+        if o.optout:
+            flags.append(b"optout")
+            if o.caching:
+                flags.append(b"caching-no")
+        if o.noloop:
+            flags.append(b"noloop")
+        if o.broken:
+            flags.append(b"broken_redirect")
+        redirect = o.redirect
+        prefixes = sorted(o.prefixes) if o.bcast else []
+    return (r.map_header(3) + bulk(b"flags") + r.set_header(len(flags))
+            + b"".join(bulk(f) for f in flags)
+            + bulk(b"redirect") + integer(redirect) + bulk(b"prefixes")
+            + b"*%d\r\n" % len(prefixes) + b"".join(bulk(p) for p in prefixes))
+
+
+@command("client|getredir")
+def cmd_client_getredir(c, argv):
+    st = c.server.extensions.get("tracking")
+    o = st.clients.get(c.id) if st is not None and c.flags & F_TRACKING else None
+    return integer(-1 if o is None else o.redirect)
 
 
 @command("client|help")

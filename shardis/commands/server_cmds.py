@@ -291,6 +291,9 @@ def cmd_reset(c, argv):
             except Exception as e:
                 srv.log("warning", f"RESET cleanup failed for client {c.id}: {e!r}")
     # no-evict survives a RESET (as in redis-server)
+    tracking = srv.extensions.get("tracking")
+    if tracking is not None:
+        tracking.clients.pop(c.id, None)
     c.flags &= ~(C.F_MULTI | C.F_DIRTY_EXEC | C.F_DIRTY_CAS | C.F_NO_TOUCH
                  | C.F_TRACKING | C.F_READONLY | C.F_PUBSUB)
     c.multi_queue = None

@@ -278,9 +278,9 @@ class Client(asyncio.Protocol):
 
     def update_gate(self):
         """Recompute ``gated``: call after changing auth, MULTI, subscriptions,
-        RESP version or reply mode."""
-        self.gated = bool(not self.authenticated or self.flags & F_MULTI or self.reply_mode
-                          or (self.resp == 2 and self.channels_count()))
+        RESP version, reply mode or client tracking."""
+        self.gated = bool(not self.authenticated or self.flags & (F_MULTI | F_TRACKING)
+                          or self.reply_mode or (self.resp == 2 and self.channels_count()))
 
     def channels_count(self):
         """Number of channels, patterns and shard channels subscribed."""

@@ -10,7 +10,7 @@ import time
 
 from shardis.protocol.resp import error, QUEUED, bulk
 from shardis.server.client import (BLOCKED, F_MULTI, F_DIRTY_EXEC, F_CLOSE_AFTER_REPLY,
-                                   F_MONITOR)
+                                   F_MONITOR, F_TRACKING)
 
 _perf_ns = time.perf_counter_ns
 
@@ -144,12 +144,17 @@ class Dispatcher:
         """Run one command with full accounting (used by the slow path, EXEC
         and scripts). Returns the reply."""
         srv = self.srv
+        tracking = c.flags & F_TRACKING
+        if tracking:                       # client-side caching (commands/client_cmds)
+            srv.extensions["tracking_before"](c)
         t0 = _perf_ns()
         reply = cmd.handler(c, argv)
         dt = _perf_ns() - t0
         if cmd.subcommands is not None and c.current_sub is not None:
             cmd = c.current_sub
             c.current_sub = None
+        if tracking:
+            srv.extensions["tracking_after"](c, argv, cmd)
         cmd.calls += 1
         cmd.usec += dt
         cmd.hist[(dt * dt).bit_length()] += 1

@@ -275,7 +275,8 @@ def sec_clients(server):
                 max_out = max(max_out, c.transport.get_write_buffer_size())
             except Exception:
                 pass
-    watched_keys = sum(len(db.watched) for db in server.dbs)
+    watched_keys = sum(1 for db in server.dbs for k in db.watched
+                       if isinstance(k, (bytes, bytearray)))
     blocking_keys = sum(len(db.blocking_keys) for db in server.dbs)
     in_timeout = sum(1 for c in clients if c.flags & F_BLOCKED and c.block_deadline)
     return [

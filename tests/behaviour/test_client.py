@@ -336,3 +336,121 @@ def test_help(ours, oracle):
            b"NO-TOUCH (ON|OFF)", b"    Will not touch LRU/LFU stats when this mode is on."}
     assert [x for x in s[:-1] if x not in new] == o[:-1]
     assert s[-1] == b"    Print this help."
+
+
+# -- client-side caching ------------------------------------------------------------
+def _call_collect(c, *args):
+    """Send a command; return (push messages received before the reply, reply bytes)."""
+    from tests.resp_client import Push
+    c.send(*args)
+    pushes = []
+    while True:
+        raw, v = c.read()
+        if isinstance(v, Push):
+            pushes.append(raw)
+            continue
+        return pushes, raw
+
+
+def _tracking_session(port):
+    out = []
+    a = RawClient(port)
+    b = RawClient(port)
+    a("HELLO", "3")
+    call = lambda *args: out.append(_call_collect(a, *args))   # noqa: E731
+    for args in [("CLIENT", "TRACKING", "on", "PREFIX", "x"),
+                 ("CLIENT", "TRACKING", "on", "BCAST", "OPTIN"),
+                 ("CLIENT", "TRACKING", "on", "OPTIN", "OPTOUT"),
+                 ("CLIENT", "TRACKING", "on", "REDIRECT", "999999"),
+                 ("CLIENT", "TRACKING", "on", "REDIRECT", "x"),
+                 ("CLIENT", "TRACKING", "maybe"),
+                 ("CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "ab", "PREFIX", "a"),
+                 ("CLIENT", "CACHING", "yes")]:
+        call(*args)
+    # default mode: keys read are invalidated once
+    call("CLIENT", "TRACKING", "on")
+    call("CLIENT", "TRACKINGINFO")
+    call("CLIENT", "GETREDIR")
+    call("CLIENT", "CACHING", "yes")
+    call("CLIENT", "TRACKING", "on", "BCAST")
+    call("MSET", "k", "1", "j", "2")
+    call("GET", "k")
+    call("MGET", "j", "k")
+    b("SET", "k", "2")
+    call("PING")
+    b("SET", "k", "3")
+    call("PING")
+    call("SET", "j", "mine")                 # own write: invalidated too (no NOLOOP)
+    call("GET", "j")
+    b("FLUSHALL")
+    call("PING")
+    call("CLIENT", "TRACKING", "off")
+    call("CLIENT", "TRACKINGINFO")
+    # OPTIN with NOLOOP
+    call("CLIENT", "TRACKING", "on", "OPTIN", "NOLOOP")
+    call("GET", "k")
+    call("CLIENT", "CACHING", "yes")
+    call("CLIENT", "TRACKINGINFO")
+    call("GET", "j")
+    b("SET", "k", "x")
+    b("SET", "j", "y")
+    call("PING")
+    call("CLIENT", "CACHING", "yes")
+    call("GET", "j")
+    call("SET", "j", "self")
+    call("PING")
+    call("CLIENT", "TRACKING", "off")
+    # BCAST with prefixes: batched per prefix, after the writer's reply
+    call("CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "user:", "PREFIX", "obj:")
+    call("CLIENT", "TRACKINGINFO")
+    b("SET", "user:1", "a")
+    b("SET", "other", "b")
+    b("MSET", "obj:2", "a", "obj:1", "b")
+    call("PING")
+    call("SET", "user:2", "x")
+    call("CLIENT", "TRACKING", "off")
+    # OPTOUT, CACHING no, MULTI
+    call("CLIENT", "TRACKING", "on", "OPTOUT")
+    call("CLIENT", "CACHING", "no")
+    call("GET", "q1")
+    call("GET", "q2")
+    call("MULTI")
+    call("GET", "q3")
+    call("EXEC")
+    b("MSET", "q1", "1", "q2", "2", "q3", "3")
+    call("PING")
+    call("RESET")
+    call("CLIENT", "TRACKINGINFO")
+    a.close()
+    b.close()
+    return out
+
+
+def test_tracking(redis_proc, shardis_proc):
+    r = _tracking_session(redis_proc.port)
+    s = _tracking_session(shardis_proc.port)
+    for i, (x, y) in enumerate(zip(r, s)):
+        assert x == y, (i, x, y)
+
+
+def test_tracking_redirect_resp2(redis_proc, shardis_proc):
+    outs = []
+    for port in (redis_proc.port, shardis_proc.port):
+        sub = RawClient(port)
+        sid = sub("CLIENT", "ID")
+        sub("SUBSCRIBE", "__redis__:invalidate")
+        reader = RawClient(port)
+        writer = RawClient(port)
+        outs.append(reader.call("CLIENT", "TRACKING", "on", "REDIRECT", str(sid))[0])
+        outs.append(reader("CLIENT", "GETREDIR") == sid)
+        info = reader("CLIENT", "TRACKINGINFO")
+        outs.append(info[:3] + info[4:])
+        reader("GET", "rk")
+        writer("SET", "rk", "1")
+        outs.append(sub.read()[0])
+        writer("FLUSHDB")
+        outs.append(sub.read()[0])
+        for c in (sub, reader, writer):
+            c.close()
+    half = len(outs) // 2
+    assert outs[:half] == outs[half:]
