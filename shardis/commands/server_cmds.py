@@ -418,8 +418,37 @@ def string_encoding(v):
     return b"embstr" if len(v) <= 44 else b"raw"
 
 
+def _idle_seconds(db, key, v):
+    """Seconds since the key was last touched, when the keyspace keeps an
+    access clock (the one OBJECT IDLETIME reads), else 0."""
+    acc = getattr(db, "access", None)
+    if acc is None:
+        return 0
+    try:
+        return max(0, acc.idle_ms(key, v)) // 1000
+    except Exception:
+        return 0
+
+
+def _quicklist_fields(v):
+    """The ql_* fields DEBUG OBJECT adds for a quicklist, from the list's
+    packed size and the node limit (list-max-listpack-size)."""
+    from shardis.types import list as L
+    n = v.length()
+    size = getattr(v, "size", 0)
+    fill = L.FILL
+    limit = (4096 << (-fill - 1)) if fill < 0 else 0
+    if limit:
+        nodes = max(1, -(-(size + 7) // limit))
+    else:
+        nodes = max(1, -(-n // max(1, fill)))
+    return (b" ql_nodes:%d ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d "
+            b"ql_uncompressed_size:%d" % (nodes, n / nodes, fill, 1 if L.COMPRESS_DEPTH else 0,
+                                          size + 7 * nodes))
+
+
 def _serialized_len(v):
-    if isinstance(v, (bytes, bytearray)):
+    if v.__class__ is bytes or v.__class__ is bytearray:
         n = len(v)
         if parse_int(bytes(v)) is not None and -(1 << 31) <= int(v) < (1 << 31):
             iv = int(v)
@@ -453,16 +482,26 @@ def cmd_debug(c, argv):
     if sub == b"object" and n == 3:
         key = argv[2]
         db = c.db
-        v = db.lookup_write(key)
+        acc = getattr(db, "access", None)
+        if acc is not None:
+            db.access = None          # DEBUG OBJECT does not touch the key
+        try:
+            v = db.lookup_write(key)
+        finally:
+            if acc is not None:
+                db.access = acc
         if v is None:
             return E.NO_SUCH_KEY
-        if isinstance(v, (bytes, bytearray)):
+        if v.__class__ is bytes or v.__class__ is bytearray:
             enc = string_encoding(v)
         else:
             enc = v.encoding
         lru = int(time.time()) & ((1 << 24) - 1)
+        idle = _idle_seconds(db, key, v)
         line = (b"Value at:0x%x refcount:1 encoding:%s serializedlength:%d lru:%d "
-                b"lru_seconds_idle:0" % (id(v), enc, _serialized_len(v), lru))
+                b"lru_seconds_idle:%d" % (id(v), enc, _serialized_len(v), lru, idle))
+        if enc == b"quicklist":
+            line += _quicklist_fields(v)
         return simple(line)
     if sub == b"set-active-expire" and n == 3:
         flag = int(_atof(argv[2]))

@@ -167,3 +167,20 @@ def test_shutdown_nosave():
         assert p.proc.returncode == 0
     finally:
         p.stop()
+
+
+@pytest.mark.redis72
+def test_debug_object_aggregates(ours):
+    ours("RPUSH", "small", "a", "b")
+    line = ours("DEBUG", "OBJECT", "small").decode()
+    assert " encoding:listpack " in line            # 7.2: small lists are listpacks
+    ours("RPUSH", "big", *[str(i) * 20 for i in range(2000)])
+    line = ours("DEBUG", "OBJECT", "big").decode()
+    f = dict(kv.split(":", 1) for kv in line.split(" ")[2:])
+    assert f["encoding"] == "quicklist"
+    assert list(f) == ["refcount", "encoding", "serializedlength", "lru", "lru_seconds_idle",
+                       "ql_nodes", "ql_avg_node", "ql_listpack_max", "ql_compressed",
+                       "ql_uncompressed_size"]
+    assert int(f["ql_nodes"]) > 1 and f["ql_listpack_max"] == "-2"
+    ours("HSET", "h", "f", "v")
+    assert " encoding:listpack " in ours("DEBUG", "OBJECT", "h").decode()
