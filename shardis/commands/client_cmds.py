@@ -174,7 +174,7 @@ def cmd_client_kill(c, argv):
                 _kill(c, x)
                 return OK
         return error("ERR No such client")
-    cid = ctype = user = addr = laddr = maxage = None
+    cid = ctype = user = addr = laddr = None
     skipme = True
     i = 2
     while i < n:
@@ -206,14 +206,9 @@ def cmd_client_kill(c, argv):
                 skipme = False
             else:
                 return E.SYNTAX
-        elif opt == b"maxage":
-            maxage = parse_int(val)
-            if maxage is None:
-                return E.NOT_INT
         else:
             return E.SYNTAX
         i += 2
-    now = time.time()
     killed = 0
     for x in list(srv.clients.values()):
         if cid is not None and x.id != cid:
@@ -225,8 +220,6 @@ def cmd_client_kill(c, argv):
         if addr is not None and x.addr != addr:
             continue
         if laddr is not None and x.laddr != laddr:
-            continue
-        if maxage is not None and now - x.ctime < maxage:
             continue
         if x is c and skipme:
             continue

@@ -546,7 +546,9 @@ def sec_commandstats(server):
 
 
 def sec_errorstats(server):
-    return [f"errorstat_{name}:count={n}" for name, n in server.errorstats.items()]
+    # Redis keeps them in a radix tree: byte order
+    return [f"errorstat_{name}:count={n}"
+            for name, n in sorted(server.errorstats.items(), key=lambda x: x[0].encode())]
 
 
 def sec_latencystats(server):

@@ -232,3 +232,19 @@ def test_stats_connections(ours, shardis_proc):
     other.close()
     _, text = ours.call("INFO", "stats")
     assert int(parse_info(text)[1]["stats"]["total_connections_received"]) == n + 1
+
+
+def test_errorstats_order(pair):
+    rp, sp = pair
+    out = []
+    for p in (rp, sp):
+        c = RawClient(p.port)
+        c("CONFIG", "RESETSTAT")
+        c("MSET", "s", "x")
+        c("LPUSH", "s", "x")            # WRONGTYPE
+        c("NOSUCH")                     # ERR
+        c("AUTH", "a", "b")             # WRONGPASS
+        c("INCR", "s")                  # ERR
+        out.append(c("INFO", "errorstats"))
+        c.close()
+    assert out[0] == out[1]
