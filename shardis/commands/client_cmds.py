@@ -12,9 +12,24 @@ from shardis.commands import command
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int
 from shardis.protocol.resp import OK, bulk, error, integer, CZERO, CONE
-from shardis.server.client import (F_MULTI, F_DIRTY_CAS, F_PUBSUB, F_MONITOR, F_CLOSE_AFTER_REPLY,
-                                   F_BLOCKED, F_NO_EVICT, F_NO_TOUCH, F_READONLY, F_MASTER,
-                                   F_REPLICA, F_UNIX, F_CLOSE_ASAP, F_TRACKING)
+
+# server.client flags (commands do not import the server room; setup checks them)
+F_MULTI = 1
+F_DIRTY_CAS = 4
+F_PUBSUB = 8
+F_MONITOR = 16
+F_CLOSE_AFTER_REPLY = 32
+F_BLOCKED = 64
+F_NO_EVICT = 128
+F_NO_TOUCH = 256
+F_READONLY = 512
+F_MASTER = 1024
+F_UNIX = 4096
+F_CLOSE_ASAP = 8192
+F_TRACKING = 16384
+_FLAG_NAMES = ("F_MULTI", "F_DIRTY_CAS", "F_PUBSUB", "F_MONITOR", "F_CLOSE_AFTER_REPLY",
+               "F_BLOCKED", "F_NO_EVICT", "F_NO_TOUCH", "F_READONLY", "F_MASTER", "F_UNIX",
+               "F_CLOSE_ASAP", "F_TRACKING")
 
 _BAD_NAME = "cannot contain spaces, newlines or special characters."
 CLIENT_TYPES = {"normal": "normal", "slave": "replica", "replica": "replica",
@@ -392,7 +407,6 @@ def _install_tracking(srv):
             return prev(db, key)
         clients = db.watched.get(key)
         if clients:
-            from shardis.server.client import F_DIRTY_CAS
             for c in clients:
                 c.flags |= F_DIRTY_CAS
     srv.extensions["touch_watched"] = touch
@@ -762,6 +776,9 @@ def _state(srv):
 
 
 def setup(server):
+    from shardis.server import client as _client
+    for name in _FLAG_NAMES:
+        assert getattr(_client, name) == globals()[name], name
     st = _state(server)
 
     def pause_check(c, cmd, argv):
@@ -829,6 +846,11 @@ def unpause(server):
         server.loop.call_soon(_resume_all, server, waiting)
 
 
+def _blocked_marker():
+    from shardis.server.client import BLOCKED     # runtime only: the server is up
+    return BLOCKED
+
+
 def _resume_all(server, clients):
     for c in clients:
         if c.closed or not c.pause_blocked:
@@ -848,7 +870,7 @@ def _resume_all(server, clients):
         c.tot_cmds += 1
         if c.pause_blocked:        # paused again by a newer pause
             continue
-        from shardis.server.client import BLOCKED
+        BLOCKED = _blocked_marker()
         if reply is not None and reply is not BLOCKED:
             c.write(reply)
         if reply is BLOCKED:

@@ -9,7 +9,7 @@ import fnmatch
 from shardis.commands import command
 from shardis.commands import errors as E
 from shardis.commands.keyspecs import get_keys
-from shardis.protocol.resp import bulk, error, integer, RESP2, RESP3
+from shardis.protocol.resp import bulk, error, integer
 
 # Flag names in the order Redis prints them.
 CMD_FLAGS = [("WRITE", "write"), ("READONLY", "readonly"), ("DENYOOM", "denyoom"),
@@ -239,7 +239,7 @@ def command_docs(r, cmd):
     if subs:
         fields.append((b"subcommands", r.map_header(len(subs)) + b"".join(
             bulk(x.fullname.encode()) + command_docs(r, x) for x in subs)))
-    return r.map_header(len(fields)) + b"".join(k_ and bulk(k_) + v for k_, v in fields)
+    return r.map_header(len(fields)) + b"".join(bulk(k) + v for k, v in fields)
 
 
 # -- caches ---------------------------------------------------------------------------

@@ -1,11 +1,10 @@
 """Server introspection and control: INFO, TIME, LASTSAVE, SHUTDOWN, SLOWLOG,
 LATENCY, MONITOR, DEBUG, RESET, ROLE."""
-import os
 import time
 
 from shardis.commands import command
 from shardis.commands import errors as E
-from shardis.commands.util import parse_int, parse_float
+from shardis.commands.util import parse_int
 from shardis.protocol.resp import OK, bulk, error, integer, raw_array, bulk_array, simple
 
 RESET_REPLY = b"+RESET\r\n"
