@@ -149,6 +149,13 @@ def _script(c):
     time.sleep(0.01)
     c("GET", "e")
     c("DEL", "c", "zz")
+    c("RPUSH", "l", "2", "1")
+    c("SORT", "l", "STORE", "sorted")
+    c("SORT", "nolist", "STORE", "sorted")
+    c("SET", "p", "1", "EX", "100")
+    c("PEXPIREAT", "p", "1")
+    c("UNLINK", "l")
+    c("RENAMENX", "sorted", "s2")
 
 
 def test_keyspace_events(redis_proc, shardis_proc):

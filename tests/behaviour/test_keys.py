@@ -72,6 +72,28 @@ def test_copy_aggregates_deep(diff):
     diff("HGETALL", "h2")
 
 
+def test_copy_big_encodings_deep(diff):
+    diff("ZADD", "z", *[x for i in range(200) for x in (str(i), "m%d" % i)])
+    diff("COPY", "z", "z2")
+    diff("ZADD", "z2", "1000", "extra")
+    diff("ZREM", "z2", "m0")
+    diff("ZCARD", "z")
+    diff("ZRANGE", "z", "0", "2", "WITHSCORES")
+    diff("ZRANGE", "z2", "0", "2", "WITHSCORES")
+    diff("OBJECT", "ENCODING", "z2")
+    diff("SADD", "s", *["e%d" % i for i in range(300)])
+    diff("COPY", "s", "s2")
+    diff("SREM", "s2", "e1")
+    diff("SCARD", "s")
+    diff("SCARD", "s2")
+    diff("HSET", "h", *[x for i in range(300) for x in ("f%d" % i, "v")])
+    diff("COPY", "h", "h2", "DB", "3")
+    diff("HDEL", "h", "f1")
+    diff("SELECT", "3")
+    diff("HLEN", "h2")
+    diff("OBJECT", "ENCODING", "h2")
+
+
 def test_copy(diff):
     diff("SET", "a", "hello", "EX", "100")
     diff("COPY", "a", "b")
