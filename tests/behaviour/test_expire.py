@@ -291,10 +291,27 @@ class ExpiryMachine(RuleBasedStateMachine):
         sa = self.d.s("EXPIRETIME", k)
         assert (ra < 0 and ra == sa) or abs(ra - sa) <= 2
 
+    @rule(k=st.sampled_from(KEYS), db=st.sampled_from(["0", "1"]))
+    def move(self, k, db):
+        self.d("MOVE", k, db) if db != "0" else self.d.error("MOVE", k, db)
+
+    @rule()
+    def swapdb(self):
+        self.d("SWAPDB", "0", "1")
+
     @rule()
     def keyspace(self):
         self.d.unordered("KEYS", "*")
         self.d("DBSIZE")
+        for cl in (self.d.r, self.d.s):
+            cur, seen = b"0", []
+            while True:
+                cur, keys = cl("SCAN", cur, "COUNT", "2")
+                seen.extend(keys)
+                if cur == b"0":
+                    break
+            cl.seen = sorted(set(seen))
+        assert self.d.r.seen == self.d.s.seen
 
 
 def test_expiry_state_machine(redis_proc, shardis_proc):
