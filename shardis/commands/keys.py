@@ -10,7 +10,7 @@ import time
 
 from shardis.commands import command
 from shardis.commands import errors as E
-from shardis.commands.util import parse_int, LLONG_MAX, LLONG_MIN
+from shardis.commands.util import parse_int, LLONG_MAX
 from shardis.keyspace import expiry
 from shardis.keyspace.scan import HashIndex, parse_cursor, compile_glob
 from shardis.protocol.resp import OK, integer, error, bulk, CZERO, CONE, CNEG1, CNEG2

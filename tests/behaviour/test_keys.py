@@ -1,7 +1,5 @@
 """Generic key commands against redis-server: DEL/UNLINK/EXISTS/TOUCH/TYPE,
 RENAME(NX), COPY, MOVE, SWAPDB, FLUSH*, DBSIZE, KEYS, RANDOMKEY."""
-import random
-
 import pytest
 from hypothesis import given, settings, strategies as st, HealthCheck
 

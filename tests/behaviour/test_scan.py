@@ -2,10 +2,6 @@
 and the guarantee under concurrent mutation."""
 import random
 
-import pytest
-
-from tests.resp_client import RespError
-
 
 def full_scan(client, *opts, mutate=None):
     cur = b"0"

@@ -2,7 +2,7 @@
 import random
 
 from shardis.keyspace.db import Database
-from shardis.keyspace.expiry import ExpiryWheel, active_expire_cycle, attach
+from shardis.keyspace.expiry import active_expire_cycle, attach
 
 
 class Ctx:
