@@ -6,11 +6,11 @@ a ListPack is immutable, so every write stores the new value back in
 from shardis.commands import command
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int
-from shardis.protocol.resp import integer, error, CZERO
+from shardis.protocol.resp import integer, error, CZERO, _INTS
 from shardis.server import blocking as B
 from shardis.server.client import BLOCKED
 from shardis.types import list as L
-from shardis.types.list import ListPack, QuickList, push as _push, pop as _pop
+from shardis.types.list import ListPack, QuickList, push as _push, pop as _pop, esize as _esize
 
 _LP = ListPack
 _QL = QuickList
@@ -33,8 +33,29 @@ def setup(server):
     B.install(server)
 
 
+_HDR = [b"$%d\r\n" % i for i in range(1024)]
+_SEP = [b"\r\n$%d\r\n" % i for i in range(1024)]
+
+
 def _bulk_items(items):
-    parts = [b"*%d\r\n" % len(items)]
+    """Array of bulk strings. Elements of one length (a common case: the
+    redis-benchmark list, fixed-size ids) cost one C-level join; otherwise
+    prebuilt length headers, formatting only for elements of 1 KB or more."""
+    n = len(items)
+    if n < 2:
+        if n:
+            x = items[0]
+            return b"*1\r\n$%d\r\n%s\r\n" % (len(x), x)
+        return b"*0\r\n"
+    lens = set(map(len, items))
+    if len(lens) == 1:
+        ln = lens.pop()
+        if ln < 1024:
+            return b"*%d%s%s\r\n" % (n, _SEP[ln], _SEP[ln].join(items))
+    elif max(lens) < 1024:
+        h = _HDR
+        return b"*%d\r\n%s\r\n" % (n, b"\r\n".join([h[len(x)] + x for x in items]))
+    parts = [b"*%d\r\n" % n]
     ap = parts.append
     for x in items:
         ap(b"$%d\r\n%s\r\n" % (len(x), x))
@@ -58,26 +79,44 @@ def _push_generic(c, argv, left, only_existing):
     db = c.db
     key = argv[1]
     v = db.data.get(key)
-    if v is not None and db.expires:
+    if v is not None and (db.expires or db.access is not None):
         v = db.lookup_write(key)
-    if v is None:
+    cls = v.__class__
+    if cls is _QL:
+        q = v.q
+        if len(argv) == 3:
+            # the growing key of redis-benchmark: one element on a quicklist
+            x = argv[2]
+            if left:
+                q.appendleft(x)
+            else:
+                q.append(x)
+            v.size += _esize(x)
+        else:
+            _push(v, argv, left, 2)
+        n = len(q)
+    elif v is None:
         if only_existing:
             return CZERO
-    elif v.__class__ is not _LP and v.__class__ is not _QL:
-        return E.WRONGTYPE
-    nv = _push(v, argv, left, 2)
-    if nv is not v:
+        nv = _push(None, argv, left, 2)
+        db.set(key, nv)
+        n = len(nv.q) if nv.__class__ is _QL else nv[0] | nv[1] << 8
+    elif cls is _LP:
+        nv = _push(v, argv, left, 2)
         db.data[key] = nv
-    if db.watched:
-        db.ctx.touch_watched(db, key)
-    if db.blocking_keys and key in db.blocking_keys:
-        db.ctx.ready_keys.append((db, key))
+        n = len(nv.q) if nv.__class__ is _QL else nv[0] | nv[1] << 8
+    else:
+        return E.WRONGTYPE
+    if v is not None:
+        if db.watched:
+            db.ctx.touch_watched(db, key)
+        if db.blocking_keys and key in db.blocking_keys:
+            db.ctx.ready_keys.append((db, key))
     srv = c.server
     srv.dirty += len(argv) - 2
     if srv.notify_on:
         srv.notify(db, "l", "lpush" if left else "rpush", key)
-    n = len(nv.q) if nv.__class__ is _QL else nv[0] | nv[1] << 8
-    return integer(n)
+    return _INTS[n] if n <= 10000 else b":%d\r\n" % n
 
 
 @command("lpush")
@@ -123,9 +162,26 @@ def _pop_generic(c, argv, left):
     db = c.db
     key = argv[1]
     if len(argv) == 2:
-        v = db.lookup_write(key)
+        v = db.data.get(key)
+        if v is not None and (db.expires or db.access is not None):
+            v = db.lookup_write(key)
         if v is None:
             return c.r.nil
+        if v.__class__ is _QL and len(v.q) > 1:
+            # fast path: one element off a quicklist that stays non-empty
+            q = v.q
+            x = q.popleft() if left else q.pop()
+            sz = v.size - _esize(x)
+            v.size = sz
+            if sz <= L.SHRINK_ES and len(q) <= L.SHRINK_COUNT:
+                db.data[key] = L.maybe_shrink(v)
+            if db.watched:
+                db.ctx.touch_watched(db, key)
+            srv = c.server
+            srv.dirty += 1
+            if srv.notify_on:
+                srv.notify(db, "l", "lpop" if left else "rpop", key)
+            return b"$%d\r\n%s\r\n" % (len(x), x)
         if v.__class__ is not _LP and v.__class__ is not _QL:
             return E.WRONGTYPE
         nv, out = _pop(v, left, 1)

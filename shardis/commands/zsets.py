@@ -3,11 +3,12 @@ BZMPOP). Values are shardis.types.zset ZPack / ZSkip; a ZPack is immutable,
 so writes store the new value back in ``db.data`` (TTL untouched).
 """
 import random
+from math import copysign as _copysign
 
 from shardis.commands import command
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int, parse_float
-from shardis.protocol.resp import integer, error, CZERO, format_double
+from shardis.protocol.resp import integer, error, CZERO, CONE, format_double
 from shardis.server import blocking as B
 from shardis.types import zset as Z
 from shardis.types.zset import ZPack, ZSkip, TOP
@@ -42,8 +43,10 @@ def setup(server):
 
 def _fd(d):
     """Redis's %.17g double text (keeps the sign of -0)."""
-    if d == 0 and str(d)[0] == "-":
-        return b"-0"
+    if d.is_integer() and -1e17 < d < 1e17:
+        if d == 0 and _copysign(1.0, d) < 0:
+            return b"-0"
+        return b"%d" % d
     return format_double(d)
 
 
@@ -188,6 +191,18 @@ def _zadd_core(c, key, flags, pairs, incr_cmd=False):
 
 @command("zadd")
 def cmd_zadd(c, argv):
+    if len(argv) == 4:
+        # fast path: ZADD key score member on a skiplist (redis-benchmark's zadd)
+        db = c.db
+        v = db.data.get(argv[1])
+        if v.__class__ is _ZS and not db.expires and db.access is None:
+            sc = argv[2]
+            if sc.isdigit() and len(sc) < 16:
+                s = float(sc)
+            else:
+                s = parse_float(sc)
+            if s is not None:
+                return _zadd_one_skip(c, db, argv[1], v, s, argv[3])
     flags = 0
     i = 2
     n = len(argv)
@@ -214,6 +229,32 @@ def cmd_zadd(c, argv):
         pairs.append((s, argv[i + 1]))
         i += 2
     return _zadd_core(c, argv[1], flags, pairs)
+
+
+def _zadd_one_skip(c, db, key, v, s, m):
+    d = v.d
+    old = d.get(m)
+    if old is None:
+        d[m] = s
+        v.sl.add((s, m))
+        r = CONE
+    elif old != s:
+        sl = v.sl
+        sl.remove((old, m))
+        d[m] = s
+        sl.add((s, m))
+        r = CZERO
+    else:
+        return CZERO
+    if db.watched:
+        db.ctx.touch_watched(db, key)
+    srv = c.server
+    srv.dirty += 1
+    if db.blocking_keys:
+        B.signal_ready(db, key)
+    if srv.notify_on:
+        srv.notify(db, "z", "zadd", key)
+    return r
 
 
 @command("zincrby")
@@ -725,6 +766,21 @@ def _zpop(c, argv, maxside):
     v = db.lookup_write(argv[1])
     if v is None:
         return c.r.empty_array
+    if v.__class__ is _ZS and not has_count and len(v.d) > 1:
+        # fast path: one member off a skiplist that stays non-empty
+        key = argv[1]
+        s, m = v.sl.pop(-1 if maxside else 0)
+        del v.d[m]
+        if db.watched:
+            db.ctx.touch_watched(db, key)
+        srv = c.server
+        srv.dirty += 1
+        if srv.notify_on:
+            srv.notify(db, "z", "zpopmax" if maxside else "zpopmin", key)
+        f = _fd(s)
+        if c.r.version == 3:
+            return b"*2\r\n$%d\r\n%s\r\n,%s\r\n" % (len(m), m, f)
+        return b"*2\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(m), m, len(f), f)
     if not _is_z(v):
         return E.WRONGTYPE
     if count == 0:

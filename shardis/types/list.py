@@ -41,9 +41,22 @@ COMPRESS_DEPTH = 0
 _LENB = [bytes((i,)) for i in range(128)]
 
 
+# A quicklist may turn back into a listpack once its esum is at most SHRINK_ES
+# and it has at most SHRINK_COUNT elements (see shrink_fits); kept in plain
+# globals so the pop fast paths test two integers.
+SHRINK_ES = _LEVELS[1] // 2 - 7
+SHRINK_COUNT = 1 << 62
+
+
 def set_fill(v):
-    global FILL
+    global FILL, SHRINK_ES, SHRINK_COUNT
     FILL = v
+    if v < 0:
+        SHRINK_ES = _LEVELS[min(-v - 1, 4)] // 2 - 7
+        SHRINK_COUNT = 1 << 62
+    else:
+        SHRINK_ES = _SAFETY - 7
+        SHRINK_COUNT = (v or 1) // 2
 
 
 def set_compress_depth(v):
@@ -142,11 +155,52 @@ class ListPack(bytes):
     def esum(self):
         return self[2] | self[3] << 8
 
+    def uniform(self):
+        """L if every element has the same length L < 128 and the byte L
+        occurs nowhere inside the elements (so ``split`` on it is exact),
+        else -1. Two C-level scans, no per-element Python work."""
+        n = len(self)
+        if n < 6:
+            return -1
+        l = self[4]
+        if l >= 0x80:
+            return -1
+        cnt = self[0] | self[1] << 8
+        if n != 4 + cnt * (l + 1):
+            return -1
+        b = _LENB[l]
+        if self.count(b, 4) != cnt or self[4::l + 1] != b * cnt:
+            return -1
+        return l
+
     def items(self):
+        l = self.uniform()
+        if l > 0:
+            out = self[4:].split(_LENB[l])
+            del out[0]
+            return out
+        if l == 0:
+            return [b""] * (self[0] | self[1] << 8)
+        return self._walk(0, 1 << 30)
+
+    def range_items(self, start, stop):
+        """Elements start..stop (inclusive, normalised)."""
+        l = self.uniform()
+        if l > 0:
+            w = l + 1
+            out = self[4 + start * w:4 + (stop + 1) * w].split(_LENB[l])
+            del out[0]
+            return out
+        if l == 0:
+            return [b""] * (stop - start + 1)
+        return self._walk(start, stop)
+
+    def _walk(self, start, stop):
         out = []
         ap = out.append
         i = 4
         n = len(self)
+        k = 0
         while i < n:
             l = self[i]
             if l < 0x80:
@@ -157,7 +211,11 @@ class ListPack(bytes):
             else:
                 l = (l & 0x3F) << 16 | self[i + 1] << 8 | self[i + 2]
                 i += 3
-            ap(self[i:i + l])
+            if k >= start:
+                if k > stop:
+                    break
+                ap(self[i:i + l])
+            k += 1
             i += l
         return out
 
@@ -242,7 +300,7 @@ def from_items(items):
 
 def maybe_shrink(v):
     """After removing elements: a quicklist small enough becomes a listpack."""
-    if v.__class__ is QuickList and shrink_fits(v.size + 7, len(v.q)):
+    if v.__class__ is QuickList and v.size <= SHRINK_ES and len(v.q) <= SHRINK_COUNT:
         return make_listpack(list(v.q), v.size)
     return v
 
@@ -312,8 +370,11 @@ def pop(v, left, count):
         s = v.size
         if count == 1:
             x = q.popleft() if left else q.pop()
-            v.size = s - esize(x)
-            return maybe_shrink(v), [x]
+            s -= esize(x)
+            v.size = s
+            if s <= SHRINK_ES and n <= SHRINK_COUNT + 1:
+                return maybe_shrink(v), [x]
+            return v, [x]
         f = q.popleft if left else q.pop
         out = [f() for _ in range(count)]
         for x in out:
@@ -358,7 +419,7 @@ def index(v, i):
     if i < 0:
         i += n
     if 0 <= i < n:
-        return v.items()[i]
+        return v.range_items(i, i)[0]
     return None
 
 
@@ -374,7 +435,7 @@ def range_(v, start, stop):
             out.reverse()
             return out
         return list(_islice(q, start, stop + 1))
-    return v.items()[start:stop + 1]
+    return v.range_items(start, stop)
 
 
 _EMPTY = ListPack(b"\x00\x00\x00\x00")

@@ -70,3 +70,37 @@ def test_model(ops):
                 assert v.size == sum(L.esize(x) for x in model)
             else:
                 assert v.esum() == sum(L.esize(x) for x in model)
+
+
+def test_bulk_items_matches_plain_encoding():
+    """The LRANGE reply builder (one-length join, prebuilt headers, fallback)."""
+    import random
+    from shardis.commands.lists import _bulk_items
+    rnd = random.Random(7)
+    for _ in range(2000):
+        n = rnd.randrange(0, 6)
+        same = rnd.random() < 0.5
+        size = rnd.choice([0, 1, 3, 1023, 1024, 2000])
+        items = [bytes(rnd.randrange(256) for _ in range(size if same else rnd.choice([0, 2, 1024])))
+                 for _ in range(n)]
+        want = b"*%d\r\n" % n + b"".join(b"$%d\r\n%s\r\n" % (len(x), x) for x in items)
+        assert _bulk_items(items) == want
+
+
+def test_listpack_uniform_fast_paths():
+    """items/range/index agree with an entry walk, including elements that
+    contain the length byte (no split) and mixed lengths."""
+    import random
+    rnd = random.Random(11)
+    for _ in range(3000):
+        n = rnd.randrange(1, 9)
+        ln = rnd.choice([0, 1, 2, 3, 100, 127, 128, 300])
+        items = [bytes(rnd.choice([0, 1, 2, 3, 65]) for _ in range(
+            ln if rnd.random() < 0.85 else rnd.choice([0, 1, 3, 200]))) for _ in range(n)]
+        lp = L.make_listpack(items)
+        assert lp.items() == items
+        a = rnd.randrange(n)
+        b = rnd.randrange(a, n)
+        assert L.range_(lp, a, b) == items[a:b + 1]
+        assert L.index(lp, a) == items[a]
+        assert L.index(lp, -1) == items[-1]

@@ -1,0 +1,72 @@
+"""In-process micro-benchmark of the list / sorted-set commands that
+redis-benchmark runs on one growing key (lpush, rpush, lpop, rpop, zadd,
+zpopmin, lrange_100/300/600), without sockets.
+
+    .venv/bin/python benchmarks/lists_zsets_hotpath.py [--pipeline 16] [--n 100000] [--profile] [--cases lpush,lrange_100]
+"""
+import argparse
+import cProfile
+import pstats
+import random
+import time
+
+from benchmarks.hotpath import FakeTransport, enc
+from shardis.server.server import Server
+from shardis.server.client import Client
+
+CASES = {
+    "lpush": lambda i: enc(b"LPUSH", b"mylist", b"xxx"),
+    "rpush": lambda i: enc(b"RPUSH", b"mylist", b"xxx"),
+    "lpop": lambda i: enc(b"LPOP", b"mylist"),
+    "rpop": lambda i: enc(b"RPOP", b"mylist"),
+    "zadd": lambda i: enc(b"ZADD", b"myzset", b"%d" % random.randrange(100000),
+                          b"element:%012d" % random.randrange(100000)),
+    "zpopmin": lambda i: enc(b"ZPOPMIN", b"myzset"),
+    "lrange_100": lambda i: enc(b"LRANGE", b"mylist", b"0", b"99"),
+    "lrange_300": lambda i: enc(b"LRANGE", b"mylist", b"0", b"299"),
+    "lrange_600": lambda i: enc(b"LRANGE", b"mylist", b"0", b"599"),
+    "lrange_lp": lambda i: enc(b"LRANGE", b"smalllist", b"0", b"99"),
+}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pipeline", type=int, default=16)
+    ap.add_argument("--n", type=int, default=100000)
+    ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--cases", default=",".join(CASES))
+    ap.add_argument("--repeat", type=int, default=3, help="report the best of N runs")
+    a = ap.parse_args()
+    srv = Server()
+    c = Client(srv)
+    c.connection_made(FakeTransport())
+    # as redis-benchmark: LPUSH fills the list before the LRANGE tests
+    c.data_received(enc(b"LPUSH", b"mylist", *[b"xxx"] * 10000))
+    c.data_received(enc(b"LPUSH", b"smalllist", *[b"xxx"] * 1000))
+    for name in a.cases.split(","):
+        batches = [b"".join(CASES[name](b * a.pipeline + j) for j in range(a.pipeline))
+                   for b in range(200)]
+        nb = max(1, a.n // a.pipeline)
+        if name.startswith("lrange"):
+            nb //= 5
+
+        def run():
+            for i in range(nb):
+                c.data_received(batches[i % 200])
+        if a.profile:
+            pr = cProfile.Profile()
+            pr.enable()
+            run()
+            pr.disable()
+            pstats.Stats(pr).sort_stats("tottime").print_stats(10)
+        dt = float("inf")
+        for _ in range(a.repeat):
+            t0 = time.perf_counter()
+            run()
+            dt = min(dt, time.perf_counter() - t0)
+        n = nb * a.pipeline
+        print(f"{name:10s} {dt / n * 1e9:8.0f} ns/cmd  ({n / dt / 1000:.0f}k cmd/s)")
+
+
+if __name__ == "__main__":
+    main()
