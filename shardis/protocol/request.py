@@ -310,31 +310,7 @@ class RequestReader:
         except Exception:   # ProtocolError, or TypeError building a RESP3 map/set
             return self._fallback()
         if cmd is False:
-            chunks = self._chunks
-            if chunks:
-                c = chunks[-1]
-                n = len(c) - 2
-                if self._ndone and not self._h.has_data() and c.endswith(b"\r\n") and (
-                        c.endswith(self._last[-1], 0, n) if len(self._last[-1]) <= n
-                        else _ends_with_command(chunks, self._last)):
-                    # everything fed so far seems to form complete commands
-                    self._maybe = True
-                    self.pending_bytes = 0
-                else:
-                    n = sum(map(len, chunks))
-                    # hiredis keeps the command it is building (and at most
-                    # 1 KB before it): the size of Redis's query buffer
-                    self.pending_bytes = self._h.len()
-                    if (n <= _CHECK_MAX and _SUSPECT_TAIL.search(chunks[-1][-48:]) is not None) or (
-                            INLINE_MAX < n <= 4 * INLINE_MAX and len(chunks) <= 4
-                            and b"".join(chunks)[-INLINE_MAX - 1:].find(b"\r") < 0):
-                        # An incomplete command ending in a header (or a header
-                        # line longer than Redis allows): check it now, as
-                        # Redis does, instead of buffering up to a bogus length.
-                        err = self._check_partial()
-                        if err is not None:
-                            return err
-            return False
+            return self._at_false()
         if cmd.__class__ is not list:
             return self._fallback()
         if not cmd:             # "*0": Redis skips empty multibulks
@@ -345,6 +321,78 @@ class RequestReader:
         self._ndone += 1
         self._last = cmd
         return cmd
+
+    def _at_false(self):
+        """hiredis has no complete command: note whether the input ended at a
+        command boundary, size the query buffer, and check the headers of an
+        incomplete command early. Returns False or a ProtocolErr."""
+        chunks = self._chunks
+        if chunks:
+            c = chunks[-1]
+            n = len(c) - 2
+            if self._ndone and not self._h.has_data() and c.endswith(b"\r\n") and (
+                    c.endswith(self._last[-1], 0, n) if len(self._last[-1]) <= n
+                    else _ends_with_command(chunks, self._last)):
+                # everything fed so far seems to form complete commands
+                self._maybe = True
+                self.pending_bytes = 0
+            else:
+                n = sum(map(len, chunks))
+                # hiredis keeps the command it is building (and at most
+                # 1 KB before it): the size of Redis's query buffer
+                self.pending_bytes = self._h.len()
+                if (n <= _CHECK_MAX and _SUSPECT_TAIL.search(chunks[-1][-48:]) is not None) or (
+                        INLINE_MAX < n <= 4 * INLINE_MAX and len(chunks) <= 4
+                        and b"".join(chunks)[-INLINE_MAX - 1:].find(b"\r") < 0):
+                    # An incomplete command ending in a header (or a header
+                    # line longer than Redis allows): check it now, as
+                    # Redis does, instead of buffering up to a bogus length.
+                    err = self._check_partial()
+                    if err is not None:
+                        return err
+        return False
+
+    def read_all(self):
+        """Every complete command available now, in order; if the input turns
+        out malformed, a ProtocolErr is the last item. Equivalent to calling
+        ``gets()`` until it returns False, in one Python frame for the common
+        case (the hot path calls this once per read)."""
+        out = []
+        if self._py is None:
+            h = self._h.gets
+            while True:
+                try:
+                    cmd = h()
+                except Exception:   # ProtocolError, or TypeError building a RESP3 map/set
+                    self._sync(out)
+                    r = self._fallback()
+                    break
+                if cmd.__class__ is list:
+                    if cmd:
+                        for a in cmd:
+                            if a.__class__ is not bytes:
+                                break
+                        else:
+                            out.append(cmd)
+                            continue
+                    else:           # "*0": Redis skips empty multibulks
+                        continue
+                self._sync(out)
+                r = self._at_false() if cmd is False else self._fallback()
+                break
+        else:
+            r = self.gets()
+        while r is not False:
+            out.append(r)
+            if r.__class__ is ProtocolErr:
+                break
+            r = self.gets()
+        return out
+
+    def _sync(self, done):
+        if done:
+            self._ndone += len(done)
+            self._last = done[-1]
 
     def _check_partial(self):
         p = PyRequestParser(self.max_bulk)

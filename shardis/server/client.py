@@ -43,7 +43,7 @@ class Client(asyncio.Protocol):
         "channels", "patterns", "shard_channels", "reply_mode", "blocked_on", "block_deadline",
         "block_timer", "block_state", "paused_reading", "pending", "closed", "out_soft_since",
         "tot_net_in", "tot_net_out", "tot_cmds", "argv_mem", "kind", "unix", "sock",
-        "pause_blocked", "outq", "push_buf",
+        "pause_blocked", "outq", "queued", "push_buf",
     )
 
     def __init__(self, server, unix=False):
@@ -91,6 +91,7 @@ class Client(asyncio.Protocol):
         self.sock = None
         self.pause_blocked = False
         self.outq = None              # replies of the batch being run (see push)
+        self.queued = None            # parsed commands held while blocked/paused
         self.push_buf = None          # pushes waiting for the end of this loop iteration
 
     # -- asyncio.Protocol ---------------------------------------------------
@@ -135,15 +136,23 @@ class Client(asyncio.Protocol):
     def process_input(self):
         srv = self.server
         reader = self.reader
+        cmds = reader.read_all()
+        if self.queued is not None:
+            # commands read earlier but held while the client was blocked/paused
+            held = self.queued
+            self.queued = None
+            held.extend(cmds)
+            cmds = held
+        if not cmds:
+            if reader.pending_bytes > srv.client_query_buffer_limit:
+                self._qbuf_overflow()
+            return
         table = srv.commands
         self.outq = out = []
         srv.now_ms = int(_time() * 1000)
         srv.client_cmd_start = srv.now_ms
         ncmds = 0
-        while True:
-            argv = reader.gets()
-            if argv is False:
-                break
+        for argv in cmds:
             if argv.__class__ is ProtocolErr:
                 out.append(error("ERR " + argv.message))
                 srv.stat_protocol_errors += 1
@@ -169,9 +178,9 @@ class Client(asyncio.Protocol):
                         cmd.calls += 1
                         cmd.usec += dt
                         cmd.hist[(dt * dt).bit_length()] += 1
-                        if dt > srv.slowlog_threshold_ns or dt >= srv.latency_threshold_ns:
+                        if dt > srv.slow_ns:
                             srv.dispatch.slow_call(self, argv, cmd, dt)
-                        if reply is not None and reply.__class__ is bytes and reply[:1] == b"-":
+                        if reply.__class__ is bytes and reply[:1] == b"-":
                             srv.dispatch.count_error(cmd, reply)
                         if srv.monitors and not cmd.skip_monitor:
                             srv.dispatch.feed_monitors(self, argv)
@@ -186,12 +195,14 @@ class Client(asyncio.Protocol):
                 break
             if reply is not None:
                 out.append(reply)
-            # blocked clients are served after this command's reply is queued
-            # (Redis's order: what serving pushes to us comes after the reply)
             if srv.ready_keys:
+                # clients blocked on keys this command wrote are served after
+                # its reply is queued, as Redis does after call()
                 srv.handle_ready_keys()
             if self.flags & F_CLOSE_AFTER_REPLY or self.pause_blocked:
                 break
+        if ncmds < len(cmds) and not self.flags & F_CLOSE_AFTER_REPLY:
+            self.queued = cmds[ncmds:]
         self.outq = None
         if ncmds:
             self.tot_cmds += ncmds

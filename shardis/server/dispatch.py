@@ -158,7 +158,7 @@ class Dispatcher:
         cmd.calls += 1
         cmd.usec += dt
         cmd.hist[(dt * dt).bit_length()] += 1
-        if dt > srv.slowlog_threshold_ns or dt >= srv.latency_threshold_ns:
+        if dt > srv.slow_ns:
             self.slow_call(c, argv, cmd, dt)
         if reply is not None and reply.__class__ is bytes and reply[:1] == b"-":
             self.count_error(cmd, reply)

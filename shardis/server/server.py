@@ -125,14 +125,26 @@ class Server:
         cfg.on_change("maxclients", setattr_hook("maxclients"))
         cfg.on_change("maxmemory", setattr_hook("maxmemory"))
         cfg.on_change("hz", setattr_hook("hz", lambda v: min(max(v, 1), 500)))
-        cfg.on_change("slowlog-log-slower-than",
-                      setattr_hook("slowlog_threshold_ns",
-                                   lambda v: (1 << 62) if v < 0 else v * 1000 - 1 if v > 0 else -1))
-        cfg.on_change("latency-monitor-threshold",
-                      setattr_hook("latency_threshold_ns", lambda v: v * 1000000 if v > 0 else 1 << 62))
+        self.slowlog_threshold_ns = self.latency_threshold_ns = 1 << 62
+        cfg.on_change("slowlog-log-slower-than", self._set_slowlog_threshold)
+        cfg.on_change("latency-monitor-threshold", self._set_latency_threshold)
         cfg.on_change("client-output-buffer-limit", self._set_obuf_limits)
         cfg.on_change("loglevel", setattr_hook("loglevel", lambda v: LOG_LEVELS[v]))
         cfg.on_change("proto-max-bulk-len", self._set_max_bulk)
+
+    def _set_slowlog_threshold(self, v):
+        # a command is logged when its duration (ns) is > this
+        self.slowlog_threshold_ns = (1 << 62) if v < 0 else v * 1000 - 1 if v > 0 else -1
+        self._set_slow_ns()
+
+    def _set_latency_threshold(self, v):
+        # a latency event is recorded when its duration (ns) is >= this
+        self.latency_threshold_ns = v * 1000000 if v > 0 else 1 << 62
+        self._set_slow_ns()
+
+    def _set_slow_ns(self):
+        """The hot path makes one comparison (dt > slow_ns) for both monitors."""
+        self.slow_ns = min(self.slowlog_threshold_ns, self.latency_threshold_ns - 1)
 
     def _set_obuf_limits(self, v):
         self.obuf_limits = dict(v)
