@@ -776,7 +776,7 @@ def _state(srv):
 
 
 def setup(server):
-    from shardis.server import client as _client
+    from shardis.runtime import clientflags as _client
     for name in _FLAG_NAMES:
         assert getattr(_client, name) == globals()[name], name
     st = _state(server)
@@ -847,7 +847,7 @@ def unpause(server):
 
 
 def _blocked_marker():
-    from shardis.server.client import BLOCKED     # runtime only: the server is up
+    from shardis.runtime.clientflags import BLOCKED     # runtime only: the server is up
     return BLOCKED
 
 

@@ -24,7 +24,7 @@ def cmd_echo(c, argv):
 
 @command("quit")
 def cmd_quit(c, argv):
-    from shardis.server.client import F_CLOSE_AFTER_REPLY
+    from shardis.runtime.clientflags import F_CLOSE_AFTER_REPLY
     c.flags |= F_CLOSE_AFTER_REPLY
     return OK
 

@@ -401,7 +401,7 @@ def reset_client(server, c):
 
 
 def setup(server):
-    from shardis.server import client as _client
+    from shardis.runtime import clientflags as _client
     assert (_client.F_MULTI, _client.F_PUBSUB) == (F_MULTI, F_PUBSUB)
     ps = PubSub()
     server.extensions["pubsub"] = ps

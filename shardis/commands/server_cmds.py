@@ -28,14 +28,14 @@ def setup(server):
         for c in subs:
             if c.is_admin or (c.parent is not None and c.parent.is_admin):
                 c.skip_monitor = True
-    from shardis.server.info import _mem_state
+    from shardis.runtime.info import _mem_state
     _mem_state(server)
 
 
 # -- INFO -------------------------------------------------------------------------
 @command("info")
 def cmd_info(c, argv):
-    from shardis.server.info import generate
+    from shardis.runtime.info import generate
     args = [a.decode("utf-8", "replace") for a in argv[1:]]
     text = generate(c.server, args).encode()
     return c.r.verbatim(text)
@@ -181,20 +181,20 @@ def cmd_latency_graph(c, argv):
     e = c.server.latency.events.get(name)
     if e is None:
         return error(f"ERR No samples available for event '{name}'")
-    from shardis.server.stats import latency_graph
+    from shardis.runtime.stats import latency_graph
     text = latency_graph(name, e, int(time.time()))
     return c.r.verbatim(text.encode())
 
 
 @command("latency|doctor")
 def cmd_latency_doctor(c, argv):
-    from shardis.server.stats import latency_doctor
+    from shardis.runtime.stats import latency_doctor
     return c.r.verbatim(latency_doctor(c.server).encode())
 
 
 @command("latency|histogram")
 def cmd_latency_histogram(c, argv):
-    from shardis.server.info import hist_cdf_usec
+    from shardis.runtime.info import hist_cdf_usec
     srv = c.server
     cmds = []
     if len(argv) == 2:
@@ -261,7 +261,7 @@ def lookup_command_by_name(srv, name):
 # -- MONITOR -------------------------------------------------------------------------
 @command("monitor")
 def cmd_monitor(c, argv):
-    from shardis.server.client import F_MONITOR
+    from shardis.runtime.clientflags import F_MONITOR
     if c.flags & F_MONITOR:
         return None
     c.flags |= F_MONITOR
@@ -276,7 +276,7 @@ def cmd_reset(c, argv):
     WATCH, drop subscriptions and tracking, stop MONITOR, db 0, RESP2, no name,
     replies on, no-touch off; authenticated only if the default user needs no
     password."""
-    from shardis.server import client as C
+    from shardis.runtime import clientflags as C
     from shardis.protocol.resp import RESP2
     srv = c.server
     for fn in srv.extensions.get("client_reset", ()):

@@ -17,9 +17,15 @@ _BYTEARRAY = bytearray
 
 @command("get")
 def cmd_get(c, argv):
-    v = c.db.lookup_read(argv[1])
-    if v is None:
-        return c.r.nil
+    db = c.db
+    v = db.data.get(argv[1])
+    if v is None or db.expires or db.access is not None:
+        # the general lookup: expiry, keymiss event, access tracking
+        v = db.lookup_read(argv[1])
+        if v is None:
+            return c.r.nil
+    else:
+        db.ctx.stat_keyspace_hits += 1
     if v.__class__ is not _BYTES and v.__class__ is not _BYTEARRAY:
         return E.WRONGTYPE
     return b"$%d\r\n%s\r\n" % (len(v), v)

@@ -223,7 +223,7 @@ def cmd_unwatch(c, argv):
 
 
 def setup(server):
-    from shardis.server import client as _client
+    from shardis.runtime import clientflags as _client
     assert (_client.F_MULTI, _client.F_DIRTY_EXEC, _client.F_DIRTY_CAS) == \
         (F_MULTI, F_DIRTY_EXEC, F_DIRTY_CAS)
     server.extensions["touch_watched"] = touch_watched

@@ -13,26 +13,11 @@ import time
 from shardis.protocol.request import RequestReader, ProtocolErr
 from shardis.protocol.resp import RESP2, error
 
-BLOCKED = object()          # a handler's return value: the client is now blocked
+from shardis.runtime.clientflags import *  # noqa: F401,F403  (flags and BLOCKED)
+from shardis.runtime.clientflags import BLOCKED
+
 _perf_ns = time.perf_counter_ns
 _time = time.time
-
-# client flags (CLIENT LIST flags=)
-F_MULTI = 1
-F_DIRTY_EXEC = 2
-F_DIRTY_CAS = 4
-F_PUBSUB = 8
-F_MONITOR = 16
-F_CLOSE_AFTER_REPLY = 32
-F_BLOCKED = 64
-F_NO_EVICT = 128
-F_NO_TOUCH = 256
-F_READONLY = 512
-F_MASTER = 1024
-F_REPLICA = 2048
-F_UNIX = 4096
-F_CLOSE_ASAP = 8192
-F_TRACKING = 16384
 
 
 class Client(asyncio.Protocol):

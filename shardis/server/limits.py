@@ -13,7 +13,7 @@
 """
 import time
 
-from shardis.server.client import F_BLOCKED, F_MASTER, F_REPLICA
+from shardis.runtime.clientflags import F_BLOCKED, F_MASTER, F_REPLICA
 
 # Idle clients are looked at once a second at most, whatever hz is.
 TIMEOUT_CHECK_PERIOD = 1.0

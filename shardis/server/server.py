@@ -19,7 +19,7 @@ from shardis.keyspace.db import Database
 from shardis.commands.registry import build
 from shardis.server.client import Client, F_MULTI, F_DIRTY_CAS, F_MONITOR
 from shardis.server.dispatch import Dispatcher
-from shardis.server.stats import SlowLog, LatencyMonitor
+from shardis.runtime.stats import SlowLog, LatencyMonitor
 from shardis.protocol.resp import error
 
 LOG_LEVELS = {"debug": 0, "verbose": 1, "notice": 2, "warning": 3, "nothing": 4}

@@ -24,7 +24,7 @@ from random import randrange, random as _random
 
 from shardis.types import listpack as LP
 from shardis.types import intset as IS
-from shardis.commands.util import parse_int
+from shardis.util.numbers import parse_int
 
 MAX_INTSET = 512
 MAX_LP_ENTRIES = 128

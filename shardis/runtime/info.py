@@ -252,7 +252,7 @@ def _mux_api():
 
 
 def sec_clients(server):
-    from shardis.server.client import F_BLOCKED, F_TRACKING
+    from shardis.runtime.clientflags import F_BLOCKED, F_TRACKING
     clients = list(server.clients.values())
     blocked = tracking = pubsub = watching = 0
     max_in = max_out = 0
