@@ -7,7 +7,7 @@ from shardis.commands import command
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int
 from shardis.protocol.resp import integer, error, CZERO, _INTS
-from shardis.server import blocking as B
+from shardis.runtime import blocking as B
 from shardis.types import list as L
 from shardis.types.list import ListPack, QuickList, push as _push, pop as _pop, esize as _esize
 
