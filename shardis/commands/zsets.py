@@ -3,11 +3,12 @@ BZMPOP). Values are shardis.types.zset ZPack / ZSkip; a ZPack is immutable,
 so writes store the new value back in ``db.data`` (TTL untouched).
 """
 import random
+import re
 from math import copysign as _copysign
 
 from shardis.commands import command
 from shardis.commands import errors as E
-from shardis.commands.util import parse_int, parse_float
+from shardis.commands.util import parse_int
 from shardis.protocol.resp import integer, error, CZERO, CONE, format_double
 from shardis.runtime import blocking as B
 from shardis.types import zset as Z
@@ -17,6 +18,8 @@ _ZP = ZPack
 _ZS = ZSkip
 _BYTES = bytes
 _INF = float("inf")
+_NEG_INF = float("-inf")
+_NAN = float("nan")
 
 ERR_NAN = error("ERR resulting score is not a number (NaN)")
 ERR_INCR_PAIR = error("ERR INCR option supports a single increment-element pair")
@@ -39,6 +42,73 @@ def setup(server):
     cfg.on_change("zset-max-listpack-entries", Z.set_max_entries)
     cfg.on_change("zset-max-listpack-value", Z.set_max_value)
     B.install(server)
+
+
+_DEC = re.compile(r"([0-9]*)(?:\.([0-9]*))?(?:[eE][+-]?[0-9]+)?\Z")
+_HEX = re.compile(r"0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?\Z")
+_WS = " \t\n\v\f\r"
+
+
+def _strtod(b):
+    """C strtod over the whole argument, as Redis uses it for scores:
+    (value, erange) or None when it does not consume every byte. Takes
+    leading white space, a sign, inf/infinity/nan and hex floats (0x1p3)."""
+    try:
+        t = b.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    body = t.lstrip(_WS)
+    sign = ""
+    if body[:1] in ("+", "-"):
+        sign = body[0]
+        body = body[1:]
+    low = body.lower()
+    if low in ("inf", "infinity"):
+        return float(sign + "inf"), False
+    if low == "nan" or (low.startswith("nan(") and low.endswith(")")):
+        return _NAN, False
+    if low[:2] == "0x":
+        if not _HEX.match(body):
+            return None
+        try:
+            return float.fromhex(sign + body), False
+        except OverflowError:
+            return (_NEG_INF if sign == "-" else _INF), True
+    m = _DEC.match(body)
+    if m is None or not (m.group(1) or m.group(2)):
+        return None
+    v = float(sign + body)
+    if v in (_INF, _NEG_INF):
+        return v, True
+    if v == 0 and (m.group(1) + (m.group(2) or "")).strip("0"):
+        return v, True                  # underflow to zero
+    return v, False
+
+
+def _score(b):
+    """A score or weight (Redis's getDoubleFromObject): float or None."""
+    if b.isdigit() and len(b) < 16:
+        return float(b)
+    if not b or b[:1] in b" \t\n\v\f\r":
+        return None
+    r = _strtod(b)
+    if r is None:
+        return None
+    v, erange = r
+    if v != v or (erange and (v == 0 or v in (_INF, _NEG_INF))):
+        return None
+    return v
+
+
+def _bound_value(b):
+    """A range bound (Redis's zslParseRange: strtod, only NaN and trailing
+    bytes refused; an empty string is 0)."""
+    if not b:
+        return 0.0
+    r = _strtod(b)
+    if r is None or r[0] != r[0]:
+        return None
+    return r[0]
 
 
 def _fd(d):
@@ -196,11 +266,7 @@ def cmd_zadd(c, argv):
         db = c.db
         v = db.data.get(argv[1])
         if v.__class__ is _ZS and not db.expires and db.access is None:
-            sc = argv[2]
-            if sc.isdigit() and len(sc) < 16:
-                s = float(sc)
-            else:
-                s = parse_float(sc)
+            s = _score(argv[2])
             if s is not None:
                 return _zadd_one_skip(c, db, argv[1], v, s, argv[3])
     flags = 0
@@ -223,7 +289,7 @@ def cmd_zadd(c, argv):
         return ERR_GT_LT_NX
     pairs = []
     while i < n:
-        s = parse_float(argv[i])
+        s = _score(argv[i])
         if s is None:
             return E.NOT_FLOAT
         pairs.append((s, argv[i + 1]))
@@ -259,7 +325,11 @@ def _zadd_one_skip(c, db, key, v, s, m):
 
 @command("zincrby")
 def cmd_zincrby(c, argv):
-    s = parse_float(argv[2])
+    if argv[2].upper() in _ZADD_FLAGS:
+        # Redis parses ZINCRBY's arguments as ZADD INCR's: a flag word leaves
+        # an odd number of score/member arguments
+        return E.SYNTAX
+    s = _score(argv[2])
     if s is None:
         return E.NOT_FLOAT
     return _zadd_core(c, argv[1], 32, [(s, argv[3])])
@@ -344,11 +414,11 @@ def cmd_zrevrank(c, argv):
 def _parse_score_bound(b):
     """(value, exclusive) or None."""
     if b[:1] == b"(":
-        f = parse_float(b[1:])
+        f = _bound_value(b[1:])
         if f is None:
             return None
         return f, True
-    f = parse_float(b)
+    f = _bound_value(b)
     if f is None:
         return None
     return f, False
@@ -1008,7 +1078,7 @@ def _setop(c, argv, op, store):
         u = argv[i].upper()
         if op != 2 and u == b"WEIGHTS" and i + nk < n:
             for j in range(nk):
-                w = parse_float(argv[i + 1 + j])
+                w = _score(argv[i + 1 + j])
                 if w is None:
                     return ERR_WEIGHT
                 weights[j] = w

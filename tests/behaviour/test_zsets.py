@@ -262,3 +262,64 @@ def test_rank_withscore(ours):
     assert ours.call("ZREVRANK", "z", "b", "WITHSCORE")[0] == b"*2\r\n:0\r\n$1\r\n2\r\n"
     assert ours.call("ZRANK", "z", "c", "WITHSCORE")[0] == b"*-1\r\n"
     assert ours.call("ZRANK", "z", "a", "foo")[0] == b"-ERR syntax error\r\n"
+
+
+from tests.behaviour.test_notifications import assert_events  # noqa: E402
+from tests.behaviour.test_pubsub import conns  # noqa: E402,F401  (fixture)
+
+_SKIP_ADDS = [
+    ("ZADD", "big", "5", "new"), ("ZADD", "big", "5", "new"), ("ZADD", "big", "6", "new"),
+    ("ZADD", "big", "-0", "negz"), ("ZADD", "big", "+inf", "top"), ("ZADD", "big", "1e3", "e"),
+    ("ZADD", "big", "000000000042", "padded"), ("ZADD", "big", "12345678901234567", "long"),
+    ("ZPOPMIN", "big"), ("ZPOPMAX", "big"), ("ZPOPMIN", "big"),
+]
+
+
+def test_single_member_adds_and_pops_on_skiplist(diff, conns):  # noqa: F811
+    """The one-pair ZADD and count-less ZPOPMIN/ZPOPMAX shortcuts on a skiplist:
+    replies, scores, errors and events as redis."""
+    _fill(diff, "big", 200)
+    for cmd in _SKIP_ADDS:
+        diff(*cmd)
+    for bad in ("nan", "NX", "INCR", "", " 1", "1 ", "1e500", "-1e500", "1e-400", "0x", "1e",
+                ".", "1_0", "0x1p99999", "nan(1)", "\xc3\xa9"):
+        diff.error("ZADD", "big", bad, "m")
+    diff("ZSCORE", "big", "negz")
+    diff("ZRANGE", "big", "0", "4", "WITHSCORES")
+    diff("ZRANGE", "big", "-3", "-1", "WITHSCORES")
+    assert_events(diff, conns, "KEA", _SKIP_ADDS)
+
+
+_SCORES = ["0x10", "-0x1p3", "0X.8", "+inf", "-Infinity", "1e-310", "1.", ".5", "-.5e1",
+           "000000000042", "12345678901234567", "-0", "1e308"]
+_BAD = ["nan", "NaN", "", " 1", "1 ", "1e500", "1e-400", "0x", "0xg", "1e", ".", "1_0",
+        "0x1p99999", "+-1", "--1", "inf1"]
+
+
+@pytest.mark.parametrize("size", [5, 200])
+def test_score_syntax_as_strtod(diff, size):
+    """Scores and weights are read as Redis reads them (strtod over the whole
+    argument: hex floats, inf/infinity, no leading space, overflow and
+    underflow refused); range bounds as zslParseRange (leading space and an
+    empty bound allowed)."""
+    _fill(diff, "z", size)
+    for i, sc in enumerate(_SCORES):
+        diff("ZADD", "z", sc, "s%d" % i)
+        diff("ZINCRBY", "w", sc, "s%d" % i)
+        diff("ZSCORE", "z", "s%d" % i)
+    for sc in _BAD:
+        diff.error("ZADD", "z", sc, "bad")
+        diff.error("ZADD", "z", "1", "ok", sc, "bad")
+        diff.error("ZINCRBY", "z", sc, "bad")
+        diff.error("ZUNIONSTORE", "dst", "2", "z", "w", "WEIGHTS", "1", sc)
+    for flag in ("NX", "xx", "GT", "LT", "CH", "INCR"):
+        diff.error("ZINCRBY", "z", flag, "m")
+    diff("ZUNIONSTORE", "dst", "2", "z", "w", "WEIGHTS", "0x2", "infinity")
+    diff("ZRANGE", "dst", "0", "-1", "WITHSCORES")
+    for lo, hi in [(" 1", "5"), ("(", "(5"), ("", "3"), ("0x1", "0x1p3"), ("-inf", "1e500"),
+                   ("( 2", "+inf"), ("1e-400", "2")]:
+        diff("ZRANGEBYSCORE", "z", lo, hi, "WITHSCORES")
+        diff("ZCOUNT", "z", lo, hi)
+    for lo, hi in [("nan", "1"), ("1 ", "2"), ("x", "1"), ("(", "(nan"), ("1e", "2")]:
+        diff.error("ZRANGEBYSCORE", "z", lo, hi)
+        diff.error("ZCOUNT", "z", lo, hi)
