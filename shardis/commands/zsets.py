@@ -192,6 +192,69 @@ def _zadd_core(c, key, flags, pairs, incr_cmd=False):
             v = ZSkip()
         else:
             v = Z.encode_seq([])
+    fast = None
+    if v.__class__ is _ZP and len(pairs) == 1 and len(pairs[0][1]) <= Z.MAX_VALUE:
+        fast = _zadd_pack_one(v, pairs[0][0], pairs[0][1], nx, xx, gt, lt, incr)
+        if fast.__class__ is _BYTES:
+            return fast
+    if fast is not None:
+        # one pair on a listpack: spliced in place of a full rebuild
+        nv, added, updated, processed, retscore = fast
+    else:
+        nv, added, updated, processed, retscore = _zadd_many(v, pairs, nx, xx, gt, lt, incr)
+        if nv.__class__ is _BYTES:
+            return nv
+    if nv.card():
+        if db.data.get(key) is None:
+            db.set(key, nv)
+        elif added or updated or nv is not v:
+            _store(db, key, nv)
+    srv = c.server
+    if added or updated:
+        srv.dirty += added + updated
+        if db.blocking_keys:
+            B.signal_ready(db, key)
+        if srv.notify_on:
+            srv.notify(db, "z", "zincr" if incr else "zadd", key)
+    if incr:
+        if not processed:
+            return c.r.nil
+        return _double(c, retscore)
+    return integer(added + updated if ch else added)
+
+
+_NOCHANGE = (0, 0, 0, None)
+
+
+def _zadd_pack_one(v, score, m, nx, xx, gt, lt, incr):
+    """ZADD of one pair on a ZPack: (new value, added, updated, processed,
+    retscore), an error, or None when the listpack must grow into a skiplist
+    (the general path converts)."""
+    old, ostart, oend, ins = v.find_slot(m, score)
+    if old is None:
+        if xx:
+            return (v,) + _NOCHANGE
+        if v.card() + 1 > Z.MAX_ENTRIES:
+            return None
+        return v.splice(m, score, ins, -1, -1), 1, 0, 1, score
+    if nx:
+        return (v,) + _NOCHANGE
+    new = old + score if incr else score
+    if new != new:
+        return ERR_NAN
+    if (lt and new >= old) or (gt and new <= old):
+        return (v,) + _NOCHANGE
+    if new == old:
+        return v, 0, 0, 1, new
+    if incr:
+        ins = v.find_slot(m, new)[3]
+    return v.splice(m, new, ins, ostart, oend), 0, 1, 1, new
+
+
+def _zadd_many(v, pairs, nx, xx, gt, lt, incr):
+    """General ZADD: (new value, added, updated, processed, retscore) or an
+    error. A ZPack is rebuilt (and converted when it outgrows the limits);
+    a ZSkip is changed in place."""
     added = updated = 0
     retscore = None
     processed = 0
@@ -232,31 +295,16 @@ def _zadd_core(c, key, flags, pairs, incr_cmd=False):
             else:
                 v.add(m, new)
             added += 1
-    if d is not None:
-        seq = sorted((s, m) for m, s in d.items())
-        if len(seq) > Z.MAX_ENTRIES or any(len(m) > Z.MAX_VALUE for s, m in seq):
-            nv = ZSkip.from_seq(seq)
-        else:
-            nv = Z.encode_seq(seq)
+    if d is None:
+        return v, added, updated, processed, retscore
+    if not (added or updated) and v.card():
+        return v, 0, 0, processed, retscore
+    seq = sorted((s, m) for m, s in d.items())
+    if len(seq) > Z.MAX_ENTRIES or any(len(m) > Z.MAX_VALUE for s, m in seq):
+        nv = ZSkip.from_seq(seq)
     else:
-        nv = v
-    if nv.card():
-        if db.data.get(key) is None:
-            db.set(key, nv)
-        elif added or updated or d is None:
-            _store(db, key, nv)
-    srv = c.server
-    if added or updated:
-        srv.dirty += added + updated
-        if db.blocking_keys:
-            B.signal_ready(db, key)
-        if srv.notify_on:
-            srv.notify(db, "z", "zincr" if incr else "zadd", key)
-    if incr:
-        if not processed:
-            return c.r.nil
-        return _double(c, retscore)
-    return integer(added + updated if ch else added)
+        nv = Z.encode_seq(seq)
+    return nv, added, updated, processed, retscore
 
 
 @command("zadd")

@@ -198,6 +198,72 @@ class ZPack(bytes):
                 return _encode(seq), True
         return self, False
 
+    def find_slot(self, member, score):
+        """One walk over the entries: (old score of ``member`` or None, start
+        and end offsets of its entry, offset where (score, member) goes among
+        the other entries). Members are compared only when lengths match."""
+        n = len(self)
+        i = 4
+        ml = len(member)
+        old = None
+        ostart = oend = -1
+        ins = -1
+        while i < n:
+            start = i
+            l = self[i]
+            if l < 0x80:
+                i += 1
+            elif l < 0xC0:
+                l = (l & 0x3F) << 8 | self[i + 1]
+                i += 2
+            else:
+                l = (l & 0x3F) << 16 | self[i + 1] << 8 | self[i + 2]
+                i += 3
+            ms = i
+            i += l
+            t = self[i]
+            if t < 0xF0:
+                sc = t
+                i += 1
+            elif t == 0xF0:
+                sc = _I16.unpack_from(self, i + 1)[0]
+                i += 3
+            elif t == 0xF1:
+                sc = _I32.unpack_from(self, i + 1)[0]
+                i += 5
+            else:
+                sc = _DBL.unpack_from(self, i + 1)[0]
+                i += 9
+            if old is None and l == ml and self[ms:ms + l] == member:
+                old = float(sc)
+                ostart = start
+                oend = i
+                if ins >= 0:
+                    break
+                continue
+            if ins < 0 and (sc > score or (sc == score and self[ms:ms + l] > member)):
+                ins = start
+                if old is not None:
+                    break
+        if ins < 0:
+            ins = n
+        return old, ostart, oend, ins
+
+    def splice(self, member, score, ins, ostart, oend):
+        """New blob with (score, member) inserted at offset ``ins`` and, when
+        ``ostart`` >= 0, the entry [ostart, oend) (its old place) removed."""
+        k = len(member)
+        e = (_LENB[k] if k < 0x80 else _prefix(k)) + member + _enc_score(score)
+        n = self[0] | self[1] << 8 | self[2] << 16 | self[3] << 24
+        if ostart < 0:
+            n += 1
+            parts = (self[4:ins], e, self[ins:])
+        elif ins <= ostart:
+            parts = (self[4:ins], e, self[ins:ostart], self[oend:])
+        else:
+            parts = (self[4:ostart], self[oend:ins], e, self[ins:])
+        return ZPack(bytes((n & 255, n >> 8 & 255, n >> 16 & 255, n >> 24 & 255)) + b"".join(parts))
+
     def memory_usage(self):
         return self.__sizeof__()
 

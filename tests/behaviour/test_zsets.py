@@ -323,3 +323,19 @@ def test_score_syntax_as_strtod(diff, size):
     for lo, hi in [("nan", "1"), ("1 ", "2"), ("x", "1"), ("(", "(nan"), ("1e", "2")]:
         diff.error("ZRANGEBYSCORE", "z", lo, hi)
         diff.error("ZCOUNT", "z", lo, hi)
+
+
+@pytest.mark.parametrize("size", [3, 127, 128])
+def test_one_pair_flag_matrix(diff, size):
+    """Every valid flag combination with one pair, on a listpack (spliced in
+    place) and at the conversion edge (128 entries + 1 converts)."""
+    import itertools
+    combos = [c for n in range(0, 4) for c in itertools.combinations(
+        ["NX", "XX", "GT", "LT", "CH", "INCR"], n)]
+    _fill(diff, "z", size)
+    for k, combo in enumerate(combos):
+        for member, score in (("m001", "2"), ("m001", "-5.5"), ("fresh%d" % k, "1"),
+                              ("m002", "0"), ("m000", "-0")):
+            diff("ZADD", "z", *combo, score, member)
+    diff("ZRANGE", "z", "0", "-1", "WITHSCORES")
+    check_encoding(diff, "z")
