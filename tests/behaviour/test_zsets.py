@@ -339,3 +339,19 @@ def test_one_pair_flag_matrix(diff, size):
             diff("ZADD", "z", *combo, score, member)
     diff("ZRANGE", "z", "0", "-1", "WITHSCORES")
     check_encoding(diff, "z")
+
+
+@pytest.mark.parametrize("size", [3, 200])
+def test_zadd_without_change_keeps_watch(diff, size):
+    """A ZADD that changes nothing does not touch WATCHers (Redis signals only
+    when something was added or updated); one that changes does."""
+    _fill(diff, "z", size)
+    diff("ZADD", "z", "5", "same")
+    for cmd, changes in ((("ZADD", "z", "5", "same"), False), (("ZADD", "z", "NX", "9", "same"), False),
+                         (("ZADD", "z", "6", "same"), True)):
+        diff("WATCH", "z")
+        diff(*cmd)
+        diff("MULTI")
+        diff("PING")
+        r = diff("EXEC")
+        assert (r is None) == changes
