@@ -183,6 +183,24 @@ class ListPack(bytes):
             return [b""] * (self[0] | self[1] << 8)
         return self._walk(0, 1 << 30)
 
+    def offset_of(self, k):
+        """Byte offset where entry ``k`` starts (the blob's length for k == count)."""
+        l = self.uniform()
+        if l >= 0:
+            return 4 + k * (l + 1)
+        i = 4
+        n = len(self)
+        while k and i < n:
+            l = self[i]
+            if l < 0x80:
+                i += 1 + l
+            elif l < 0xC0:
+                i += 2 + ((l & 0x3F) << 8 | self[i + 1])
+            else:
+                i += 3 + ((l & 0x3F) << 16 | self[i + 1] << 8 | self[i + 2])
+            k -= 1
+        return i
+
     def range_items(self, start, stop):
         """Elements start..stop (inclusive, normalised)."""
         l = self.uniform()
@@ -391,18 +409,20 @@ def pop(v, left, count):
         x, end = v.first_entry_end()
         es = (v[2] | v[3] << 8) - esize(x)
         return ListPack(_header(n - 1, es) + v[end:]), [x]
-    its = v.items()
+    # cut the blob at the boundary entry: no rebuild of the kept part
+    k = count if left else n - count
+    off = v.offset_of(k)
     if left:
-        out = its[:count]
-        rest = its[count:]
+        out = v.range_items(0, count - 1)
+        body = v[off:]
     else:
-        out = its[n - count:]
+        out = v.range_items(k, n - 1)
         out.reverse()
-        rest = its[:n - count]
+        body = v[4:off]
     es = v[2] | v[3] << 8
     for x in out:
         es -= esize(x)
-    return make_listpack(rest, es), out
+    return ListPack(_header(n - count, es) + body), out
 
 
 def index(v, i):

@@ -104,3 +104,28 @@ def test_listpack_uniform_fast_paths():
         assert L.range_(lp, a, b) == items[a:b + 1]
         assert L.index(lp, a) == items[a]
         assert L.index(lp, -1) == items[-1]
+
+
+def test_listpack_pops_cut_the_blob():
+    """Pops from either end of a listpack (uniform and mixed lengths, any
+    count) leave the same blob as a rebuild of the remaining elements."""
+    import random
+    rnd = random.Random(3)
+    for _ in range(3000):
+        n = rnd.randrange(1, 10)
+        ln = rnd.choice([1, 3, 127, 200])
+        items = [bytes(rnd.choice(b"\x01\x03ab7") for _ in range(
+            ln if rnd.random() < 0.8 else rnd.choice([0, 2, 130]))) for _ in range(n)]
+        lp = L.make_listpack(items)
+        left = rnd.random() < 0.5
+        count = rnd.randrange(1, n + 2)
+        nv, out = L.pop(lp, left, count)
+        k = min(count, n)
+        want_out = items[:k] if left else items[::-1][:k]
+        assert out == want_out
+        rest = items[k:] if left else items[:n - k]
+        if rest:
+            assert nv == L.make_listpack(rest)
+            assert nv.esum() == L.make_listpack(rest).esum()
+        else:
+            assert nv is None
