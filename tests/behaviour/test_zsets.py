@@ -220,7 +220,7 @@ def test_encoding_conversion(diff):
 
 _zops = st.lists(st.tuples(
     st.sampled_from(["ZADD", "ZINCRBY", "ZREM", "ZPOPMIN", "ZPOPMAX", "ZREMRANGEBYRANK",
-                     "ZRANGESTORE", "ZADDMANY"]),
+                     "ZRANGESTORE", "ZADDMANY", "ZADDFLAG"]),
     st.integers(-5, 5), st.integers(0, 40), st.integers(1, 140)), min_size=1, max_size=30)
 
 
@@ -236,6 +236,9 @@ def test_sequences(redis_proc, shardis_proc, ops):
             mem = "m%d" % m if n < 130 else "m%d" % m * 10
             if op == "ZADD":
                 d("ZADD", "k", str(sc / 2), mem)
+            elif op == "ZADDFLAG":
+                flags = [["NX"], ["XX"], ["GT"], ["LT", "CH"], ["XX", "INCR"], ["GT", "INCR"]][m % 6]
+                d("ZADD", "k", *flags, str(sc * 1.5), mem)
             elif op == "ZADDMANY":
                 d("ZADD", "k", *sum([[str(i % 7), "e%d" % i] for i in range(n)], []))
             elif op == "ZINCRBY":
@@ -243,7 +246,10 @@ def test_sequences(redis_proc, shardis_proc, ops):
             elif op == "ZREM":
                 d("ZREM", "k", mem, "e%d" % m)
             elif op in ("ZPOPMIN", "ZPOPMAX"):
-                d(op, "k", str(n % 50))
+                if n % 3:
+                    d(op, "k", str(n % 50))
+                else:
+                    d(op, "k")
             elif op == "ZREMRANGEBYRANK":
                 d(op, "k", str(sc), str(n))
             else:
