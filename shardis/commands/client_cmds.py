@@ -342,7 +342,7 @@ def cmd_client_unblock(c, argv):
     if target is None or not (target.flags & F_BLOCKED):
         return CZERO
     try:
-        from shardis.server.blocking import unblock_client
+        from shardis.runtime.blocking import unblock_client
     except ImportError:
         return CZERO
     return CONE if unblock_client(c.server, target, err) else CZERO

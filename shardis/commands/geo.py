@@ -7,7 +7,7 @@ from shardis.commands import command
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int, parse_float
 from shardis.protocol.resp import integer, error, CZERO
-from shardis.server import blocking as B
+from shardis.runtime import blocking as B
 from shardis.types import zset as Z
 from shardis.types import geohash as G
 from shardis.types.zset import ZPack, ZSkip

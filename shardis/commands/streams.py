@@ -7,7 +7,7 @@ from shardis.commands import command
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int
 from shardis.protocol.resp import OK, CZERO, CONE, bulk, integer, error
-from shardis.server import blocking as B
+from shardis.runtime import blocking as B
 from shardis.types.stream import (Stream, Group, Consumer, NACK, U64, MAX_ID,
                                   INVALID_READ)
 

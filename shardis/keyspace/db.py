@@ -28,7 +28,7 @@ class Database:
         self.watched = {}       # key -> list of clients WATCHing it
         self.expiry_state = None  # owned by keyspace.expiry
         self.avg_ttl = 0
-        self.blocking_keys = {}  # key -> deque of blocked clients (server.blocking)
+        self.blocking_keys = {}  # key -> deque of blocked clients (runtime.blocking)
         self.scan_index = None  # keyspace.scan.HashIndex once SCAN/RANDOMKEY ran
         self.access = None      # commands.object_cmds.AccessTracker once OBJECT IDLETIME/FREQ ran
 

@@ -54,7 +54,7 @@ class Server:
         self.cron_handlers = []        # callables run every cron tick with (server)
         self.extensions = {}           # per-subsystem state (pubsub, blocking, notify...)
         self.ready_keys = []           # (db, key) written while clients block on them
-        self.handle_ready_keys = lambda: self.ready_keys.clear()  # set by server.blocking
+        self.handle_ready_keys = lambda: self.ready_keys.clear()  # set by runtime.blocking
         self.lastsave = int(time.time())
         self.slowlog = SlowLog(self)
         self.latency = LatencyMonitor(self)
