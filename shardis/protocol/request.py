@@ -265,6 +265,19 @@ class RequestReader:
         self._maybe = False     # the input so far seems to end at a command boundary
 
     def feed(self, data):
+        if self._maybe and data[:1] == b"*" and self._py is None and (
+                data.find(b"\r") < 8 if data.find(b"*", 1) < 0
+                else _HUGE_ARRAY.search(data) is None) and data.find(b"\r") > 0:
+            # The usual read: new commands after a command boundary, no huge
+            # multibulk count (for a lone command only its header can have one).
+            self._maybe = False
+            self._chunks = [data]
+            self._ndone = 0
+            self._last = None
+            self._h.feed(data)
+            self._tail = data[-8:]
+            self.pending_bytes = len(data)
+            return
         if self._py is not None:
             self._py.feed(data)
             self.pending_bytes = self._py.pending()
@@ -296,6 +309,58 @@ class RequestReader:
         self._h.feed(data)
         self._tail = data[-8:] if len(data) >= 8 else (t + data)[-8:]
         self.pending_bytes += len(data)     # exact again after the next gets()
+
+    def feed_read(self, data):
+        """``feed(data)`` then ``read_all()``, with a short path for the usual
+        read: whole RESP commands after a command boundary (each statement
+        here costs on every request)."""
+        if self._maybe and data[:1] == b"*" and self._py is None and (
+                data.find(b"\r") < 8 if data.find(b"*", 1) < 0
+                else _HUGE_ARRAY.search(data) is None):
+            h = self._h
+            h.feed(data)
+            gets = h.gets
+            out = []
+            try:
+                cmd = gets()
+                while cmd.__class__ is list and cmd:
+                    for a in cmd:
+                        if a.__class__ is not bytes:
+                            break
+                    else:
+                        out.append(cmd)
+                        cmd = gets()
+                        continue
+                    break
+            except Exception:
+                cmd = None
+            if cmd is False and out and data[-1] == 10 and not h.has_data() \
+                    and data.endswith(out[-1][-1], 0, len(data) - 2):
+                self._last = out[-1]
+                return out          # still at a boundary: _maybe stays True
+            # Anything else: set up the state feed() would have made, then
+            # finish with the general code.
+            self._maybe = False
+            self._chunks = [data]
+            self._ndone = 0
+            self._last = None
+            self._tail = data[-8:]
+            self.pending_bytes = len(data)
+            self._sync(out)
+            if cmd is False:
+                r = self._at_false()
+            elif cmd.__class__ is list and not cmd:     # "*0"
+                r = self.gets()
+            else:
+                r = self._fallback()
+            while r is not False:
+                out.append(r)
+                if r.__class__ is ProtocolErr:
+                    break
+                r = self.gets()
+            return out
+        self.feed(data)
+        return self.read_all()
 
     def gets(self):
         py = self._py
@@ -377,6 +442,20 @@ class RequestReader:
                             continue
                     else:           # "*0": Redis skips empty multibulks
                         continue
+                elif cmd is False and out:
+                    # The usual end of a read: it held whole commands, so it
+                    # ends with the last argument of the last one and CRLF.
+                    c = self._chunks[-1]
+                    last = out[-1]
+                    a = last[-1]
+                    n = len(c) - 2
+                    if len(a) <= n and c.endswith(b"\r\n") and c.endswith(a, 0, n) \
+                            and not self._h.has_data():
+                        self._ndone += len(out)
+                        self._last = last
+                        self._maybe = True
+                        self.pending_bytes = 0
+                        return out
                 self._sync(out)
                 r = self._at_false() if cmd is False else self._fallback()
                 break

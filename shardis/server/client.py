@@ -109,19 +109,22 @@ class Client(asyncio.Protocol):
             self.server.client_gone(self)
 
     def data_received(self, data):
-        self.reader.feed(data)
-        self.tot_net_in += len(data)
-        self.server.stat_net_input_bytes += len(data)
+        n = len(data)
+        self.tot_net_in += n
+        self.server.stat_net_input_bytes += n
         if self.flags & F_BLOCKED or self.pause_blocked:
+            self.reader.feed(data)
             self._check_qbuf()
             return
-        self.process_input()
+        self.process_input(self.reader.feed_read(data))
 
     # -- the hot path ---------------------------------------------------------
-    def process_input(self):
+    def process_input(self, cmds=None):
+        """Run the commands of a read (``cmds``), or whatever the reader holds."""
         srv = self.server
         reader = self.reader
-        cmds = reader.read_all()
+        if cmds is None:
+            cmds = reader.read_all()
         if self.queued is not None:
             # commands read earlier but held while the client was blocked/paused
             held = self.queued
@@ -134,8 +137,8 @@ class Client(asyncio.Protocol):
             return
         table = srv.commands
         self.outq = out = []
-        srv.now_ms = int(_time() * 1000)
-        srv.client_cmd_start = srv.now_ms
+        now = _time()
+        srv.now_ms = srv.client_cmd_start = int(now * 1000)
         ncmds = 0
         for argv in cmds:
             if argv.__class__ is ProtocolErr:
@@ -192,7 +195,7 @@ class Client(asyncio.Protocol):
         if ncmds:
             self.tot_cmds += ncmds
             srv.stat_numcommands += ncmds
-            self.last_interaction = _time()
+            self.last_interaction = now
         if out:
             self.write(b"".join(out) if len(out) > 1 else out[0])
         if self.flags & F_CLOSE_AFTER_REPLY:
