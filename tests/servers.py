@@ -51,7 +51,7 @@ class ServerProc:
         else:
             cmd = [sys.executable, "-m", "shardis", "--port", str(self.port), "--bind",
                    "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", self.dir,
-                   "--enable-debug-command", "yes", *args]
+                   "--enable-debug-command", "yes", "--enable-module-command", "yes", *args]
         self.log = open(os.path.join(self.dir, "server.log"), "wb")
         env = dict(os.environ)
         env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
