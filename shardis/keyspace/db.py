@@ -16,6 +16,9 @@ and the methods ``notify(db, event_class, event, key)``,
 """
 
 
+_SHARED_DEADLINES = {}
+
+
 class Database:
     __slots__ = ("id", "data", "expires", "ctx", "watched", "expiry_state", "avg_ttl",
                  "blocking_keys", "scan_index", "access")
@@ -134,9 +137,32 @@ class Database:
         set here (not by writing ``expires`` directly): active expiry learns
         of it through ``expiry_state.schedule``."""
         st = self.expiry_state
+        expires = self.expires
+        old = expires.get(key)
         if st is not None:
-            st.schedule(key, when_ms, self.expires.get(key), self.ctx.now_ms)
-        self.expires[key] = when_ms
+            st.schedule(key, when_ms, old, self.ctx.now_ms)
+        if old is None:
+            # Both dicts must hold the same key object (Redis shares the key
+            # between its main dict and its expires dict): ``key`` usually
+            # comes from this command's arguments, a different object equal
+            # to the one stored by SET, and keeping both would cost a second
+            # copy of every key with a TTL. Re-inserting the value makes the
+            # main dict adopt this object and frees the old one.
+            data = self.data
+            v = data.pop(key, None)
+            if v is not None:
+                data[key] = v
+        # Keys written in the same millisecond with the same TTL share one
+        # int object for their deadline (a bounded cache): 32 bytes per key
+        # saved when keys are loaded in bulk with a fixed TTL.
+        shared = _SHARED_DEADLINES.get(when_ms)
+        if shared is None:
+            if len(_SHARED_DEADLINES) >= 4096:
+                _SHARED_DEADLINES.clear()
+            _SHARED_DEADLINES[when_ms] = when_ms
+        else:
+            when_ms = shared
+        expires[key] = when_ms
 
     def get_expire(self, key):
         """Absolute deadline in ms or None."""
