@@ -113,12 +113,11 @@ def cmd_hset(c, argv):
     if len(argv) == 4:
         # the common single-pair write on a hashtable, inlined
         db = c.db
-        key = argv[1]
+        _, key, f, val = argv
         v = db.data.get(key)
-        if v.__class__ is HashHT and not db.expires:
-            f = argv[2]
+        if v.__class__ is HashHT and not db.expires and db.access is None:
             added = f not in v
-            v[f] = argv[3]
+            v[f] = val
             if added:
                 v._keys = None
             if db.watched:

@@ -405,3 +405,29 @@ def test_hash_sequence_crosses_thresholds(diff2, ops):
                 encoding(diff, "h", enc)
                 if enc == "listpack":
                     diff("HGETALL", "h")
+
+
+def test_single_pair_hset_on_hashtable(diff, conns):
+    """HSET of one pair on a hashtable hash (the inlined path): replies,
+    events, WATCH (an overwrite with the same value still signals), LFU."""
+    long = "x" * 70
+    assert_events(diff, conns, "KEA", [
+        ("HSET", "h", long, "v"), ("HSET", "h", "f", "1"), ("HSET", "h", "f", "1"),
+        ("HSET", "h", "f", "2"), ("HGET", "h", "f"), ("HLEN", "h")])
+    encoding(diff, "h", "hashtable")
+    for args in (("f", "2"), ("g", "3")):
+        diff("WATCH", "h")
+        diff("HSET", "h", *args)
+        diff("MULTI")
+        diff("PING")
+        assert diff("EXEC") is None
+    for cl in (diff.r, diff.s):
+        cl("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
+    try:
+        diff("HSET", "fh", long, "v")
+        diff("OBJECT", "FREQ", "fh")
+        diff("HSET", "fh", "new", "v")
+        diff("OBJECT", "FREQ", "fh")
+    finally:
+        for cl in (diff.r, diff.s):
+            cl("CONFIG", "SET", "maxmemory-policy", "noeviction")

@@ -436,3 +436,53 @@ def test_set_sequence_crosses_thresholds(diff2, ops):
                 if enc == "intset":
                     diff("SMEMBERS", "s")
                     encoding(diff, "s", enc)
+
+
+LONG = "x" * 70     # longer than set-max-listpack-value: a hashtable from the start
+
+
+class _RandomPops:
+    """``diff`` for collect_events, with SPOP's random reply compared by type."""
+    def __init__(self, diff):
+        self.d, self.r, self.s = diff, diff.r, diff.s
+
+    def __call__(self, *args):
+        if args[0] == "SPOP":
+            return rand(self.d, *args)
+        return self.d(*args)
+
+
+def test_single_member_writes_on_hashtable(diff, conns):
+    """One-member SADD and count-less SPOP on a hashtable set (the inlined
+    paths): replies, events (the last pop also deletes the key), WATCH."""
+    from tests.behaviour.test_notifications import collect_events
+    steps = [("SADD", "h", LONG, "a"), ("SADD", "h", "b"), ("SADD", "h", "b"),
+             ("SPOP", "h"), ("SPOP", "h"), ("SCARD", "h"), ("SPOP", "h"), ("SPOP", "h"),
+             ("EXISTS", "h")]
+    r, s = collect_events(_RandomPops(diff), conns, "KEA", steps)
+    assert r == s and len(s) == 12
+    diff("SADD", "w", LONG, "a", "b")
+    encoding(diff, "w", "hashtable")
+    for cmd, aborts in ((("SADD", "w", "a"), False), (("SADD", "w", "c"), True),
+                        (("SPOP", "w"), True)):
+        diff("WATCH", "w")
+        rand(diff, *cmd)
+        diff("MULTI")
+        diff("PING")
+        assert (diff("EXEC") is None) == aborts, cmd
+    diff("SCARD", "w")
+
+
+def test_single_member_writes_touch_lfu(diff):
+    """The inlined SADD / SPOP still count as an access of the key."""
+    for cl in (diff.r, diff.s):
+        cl("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
+    try:
+        for key, cmd in (("fa", ("SADD", "fa", "new")), ("fp", ("SPOP", "fp"))):
+            diff("SADD", key, LONG, "a", "b")
+            diff("OBJECT", "FREQ", key)
+            rand(diff, *cmd)
+            diff("OBJECT", "FREQ", key)
+    finally:
+        for cl in (diff.r, diff.s):
+            cl("CONFIG", "SET", "maxmemory-policy", "noeviction")
