@@ -10,6 +10,7 @@ from shardis.commands import command
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int, LLONG_MAX, LLONG_MIN
 from shardis.protocol.resp import OK, CZERO, CONE, EMPTY_BULK, bulk, integer, error
+from shardis.protocol.resp import _INTS     # integer()'s shared replies, inlined in INCR
 
 _BYTES = bytes
 _BYTEARRAY = bytearray
@@ -19,7 +20,14 @@ _BYTEARRAY = bytearray
 def cmd_get(c, argv):
     db = c.db
     v = db.data.get(argv[1])
-    if v is None or db.expires or db.access is not None:
+    if v is None:
+        # a miss (as lookup_read counts it): nothing to expire or track
+        ctx = db.ctx
+        ctx.stat_keyspace_misses += 1
+        if ctx.notify_on:
+            ctx.notify(db, "m", "keymiss", argv[1])
+        return c.r.nil
+    if db.expires or db.access is not None:
         # the general lookup: expiry, keymiss event, access tracking
         v = db.lookup_read(argv[1])
         if v is None:
@@ -523,7 +531,9 @@ def cmd_incrbyfloat(c, argv):
 
 def _incr_generic(c, key, delta):
     db = c.db
-    v = db.lookup_write(key)
+    v = db.data.get(key)
+    if v is not None and (db.expires or db.access is not None):
+        v = db.lookup_write(key)        # expiry, access tracking
     if v is None:
         cur = 0
     elif v.__class__ is not _BYTES and v.__class__ is not _BYTEARRAY:
@@ -542,7 +552,7 @@ def _incr_generic(c, key, delta):
     srv.dirty += 1
     if srv.notify_on:
         srv.notify(db, "$", "incrby", key)
-    return integer(new)
+    return _INTS[new] if 0 <= new <= 10000 else b":%d\r\n" % new     # integer(new)
 
 
 @command("incr")
@@ -580,6 +590,10 @@ def cmd_mset(c, argv):
     srv = c.server
     data = db.data
     expires = db.expires
+    if not expires and not db.watched and not srv.notify_on:
+        data.update(zip(argv[1::2], argv[2::2]))
+        srv.dirty += (n - 1) // 2
+        return OK
     for i in range(1, n, 2):
         key = argv[i]
         data[key] = argv[i + 1]

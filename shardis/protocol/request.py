@@ -312,41 +312,37 @@ class RequestReader:
 
     def feed_read(self, data):
         """``feed(data)`` then ``read_all()``, with a short path for the usual
-        read: whole RESP commands after a command boundary (each statement
-        here costs on every request)."""
-        if self._maybe and data[:1] == b"*" and self._py is None and (
-                data.find(b"\r") < 8 if data.find(b"*", 1) < 0
-                else _HUGE_ARRAY.search(data) is None):
+        read: whole RESP commands after a command boundary (each C call here
+        costs on every request, so the checks are ordered by price)."""
+        n = len(data)
+        if self._maybe and n > 9 and data[0] == 42 and self._py is None and (
+                data[2] == 13 or data[3] == 13 or _HUGE_ARRAY.search(data) is None):
+            # The first header has fewer than 7 digits (or no header anywhere
+            # has), so hiredis can't be asked for a huge list by it.
             h = self._h
             h.feed(data)
-            gets = h.gets
-            out = []
             try:
-                cmd = gets()
-                while cmd.__class__ is list and cmd:
-                    for a in cmd:
-                        if a.__class__ is not bytes:
-                            break
-                    else:
-                        out.append(cmd)
-                        cmd = gets()
-                        continue
-                    break
+                cmd = h.gets()
             except Exception:
                 cmd = None
-            if cmd is False and out and data[-1] == 10 and not h.has_data() \
-                    and data.endswith(out[-1][-1], 0, len(data) - 2):
-                self._last = out[-1]
-                return out          # still at a boundary: _maybe stays True
-            # Anything else: set up the state feed() would have made, then
-            # finish with the general code.
+            if cmd.__class__ is list and cmd:
+                for a in cmd:
+                    if a.__class__ is not bytes:
+                        break
+                else:
+                    if not h.has_data():
+                        # hiredis stops at the end of a command: nothing left
+                        # means this read was exactly one command (the P=1 case)
+                        self._last = cmd
+                        return [cmd]
+                    return self._read_rest(data, n, cmd)
+            out = []
             self._maybe = False
             self._chunks = [data]
             self._ndone = 0
             self._last = None
             self._tail = data[-8:]
-            self.pending_bytes = len(data)
-            self._sync(out)
+            self.pending_bytes = n
             if cmd is False:
                 r = self._at_false()
             elif cmd.__class__ is list and not cmd:     # "*0"
@@ -361,6 +357,58 @@ class RequestReader:
             return out
         self.feed(data)
         return self.read_all()
+
+    def _read_rest(self, data, n, first):
+        """feed_read's pipeline case: ``first`` came from ``data`` and more
+        bytes follow it."""
+        h = self._h
+        out = [first]
+        if (data[2] == 13 or data[3] == 13) and _HUGE_ARRAY.search(data) is not None:
+            # a huge count in a later header: go on with the pure parser
+            cmd = None
+        else:
+            gets = h.gets
+            try:
+                cmd = gets()
+                while cmd.__class__ is list and cmd:
+                    for a in cmd:
+                        if a.__class__ is not bytes:
+                            break
+                    else:
+                        out.append(cmd)
+                        cmd = gets()
+                        continue
+                    break
+            except Exception:
+                cmd = None
+            if cmd is False and data[-1] == 10 and not h.has_data() \
+                    and data.endswith(out[-1][-1], 0, n - 2):
+                self._last = out[-1]
+                return out          # still at a boundary: _maybe stays True
+        # Anything else: set up the state feed() would have made, then
+        # finish with the general code.
+        self._maybe = False
+        self._chunks = [data]
+        self._ndone = 0
+        self._last = None
+        self._tail = data[-8:]
+        self.pending_bytes = n
+        self._sync(out)
+        if cmd is None:
+            self._to_pure()
+            r = self.gets()
+        elif cmd is False:
+            r = self._at_false()
+        elif cmd.__class__ is list and not cmd:     # "*0"
+            r = self.gets()
+        else:
+            r = self._fallback()
+        while r is not False:
+            out.append(r)
+            if r.__class__ is ProtocolErr:
+                break
+            r = self.gets()
+        return out
 
     def gets(self):
         py = self._py

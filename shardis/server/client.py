@@ -18,6 +18,12 @@ from shardis.runtime.clientflags import BLOCKED
 
 _perf_ns = time.perf_counter_ns
 _time = time.time
+_time_ns = time.time_ns
+
+# The latency-histogram bucket of a duration dt (ns) is (dt*dt).bit_length();
+# tabulated for the usual short durations.
+_NBUCKET = 1 << 14
+_BUCKET = [(d * d).bit_length() for d in range(_NBUCKET)]
 
 
 class Client(asyncio.Protocol):
@@ -28,7 +34,7 @@ class Client(asyncio.Protocol):
         "channels", "patterns", "shard_channels", "reply_mode", "blocked_on", "block_deadline",
         "block_timer", "block_state", "paused_reading", "pending", "closed", "out_soft_since",
         "tot_net_in", "tot_net_out", "tot_cmds", "argv_mem", "kind", "unix", "sock",
-        "pause_blocked", "outq", "queued", "push_buf",
+        "pause_blocked", "outq", "queued", "push_buf", "obuf_high",
     )
 
     def __init__(self, server, unix=False):
@@ -78,11 +84,13 @@ class Client(asyncio.Protocol):
         self.outq = None              # replies of the batch being run (see push)
         self.queued = None            # parsed commands held while blocked/paused
         self.push_buf = None          # pushes waiting for the end of this loop iteration
+        self.obuf_high = False        # output buffer above server.obuf_check_min (pause_writing)
 
     # -- asyncio.Protocol ---------------------------------------------------
     def connection_made(self, transport):
         self.transport = transport
         srv = self.server
+        self.set_obuf_watermark(srv.obuf_check_min)
         sock = transport.get_extra_info("socket")
         self.sock = sock
         try:
@@ -108,6 +116,22 @@ class Client(asyncio.Protocol):
             self.closed = True
             self.server.client_gone(self)
 
+    # Output limits: the transport calls pause_writing once its buffer holds
+    # more than server.obuf_check_min bytes (the smallest limit of any class)
+    # and resume_writing when it is back at or below it, so a write asks for
+    # the buffer size only while a limit could be reached.
+    def set_obuf_watermark(self, high):
+        try:
+            self.transport.set_write_buffer_limits(high=high, low=high)
+        except (AttributeError, ValueError, TypeError):
+            self.obuf_high = True       # a transport without flow control: always check
+
+    def pause_writing(self):
+        self.obuf_high = True
+
+    def resume_writing(self):
+        self.obuf_high = False
+
     def data_received(self, data):
         n = len(data)
         self.tot_net_in += n
@@ -122,9 +146,8 @@ class Client(asyncio.Protocol):
     def process_input(self, cmds=None):
         """Run the commands of a read (``cmds``), or whatever the reader holds."""
         srv = self.server
-        reader = self.reader
         if cmds is None:
-            cmds = reader.read_all()
+            cmds = self.reader.read_all()
         if self.queued is not None:
             # commands read earlier but held while the client was blocked/paused
             held = self.queued
@@ -132,13 +155,13 @@ class Client(asyncio.Protocol):
             held.extend(cmds)
             cmds = held
         if not cmds:
-            if reader.pending_bytes > srv.client_query_buffer_limit:
+            if self.reader.pending_bytes > srv.client_query_buffer_limit:
                 self._qbuf_overflow()
             return
         table = srv.commands
         self.outq = out = []
-        now = _time()
-        srv.now_ms = srv.client_cmd_start = int(now * 1000)
+        now = _time_ns()
+        srv.now_ms = srv.client_cmd_start = now // 1000000
         ncmds = 0
         for argv in cmds:
             if argv.__class__ is ProtocolErr:
@@ -165,10 +188,10 @@ class Client(asyncio.Protocol):
                             self.current_sub = None
                         cmd.calls += 1
                         cmd.usec += dt
-                        cmd.hist[(dt * dt).bit_length()] += 1
+                        cmd.hist[_BUCKET[dt] if dt < _NBUCKET else (dt * dt).bit_length()] += 1
                         if dt > srv.slow_ns:
                             srv.dispatch.slow_call(self, argv, cmd, dt)
-                        if reply.__class__ is bytes and reply[:1] == b"-":
+                        if reply.__class__ is bytes and b"-" <= reply < b".":   # an error reply
                             srv.dispatch.count_error(cmd, reply)
                         if srv.monitors and not cmd.skip_monitor:
                             srv.dispatch.feed_monitors(self, argv)
@@ -195,12 +218,22 @@ class Client(asyncio.Protocol):
         if ncmds:
             self.tot_cmds += ncmds
             srv.stat_numcommands += ncmds
-            self.last_interaction = now
+            self.last_interaction = now / 1e9
         if out:
-            self.write(b"".join(out) if len(out) > 1 else out[0])
+            data = b"".join(out) if len(out) > 1 else out[0]
+            if self.push_buf is None and not self.closed:
+                # write(), inlined
+                self.transport.write(data)
+                n = len(data)
+                self.tot_net_out += n
+                srv.stat_net_output_bytes += n
+                if self.obuf_high and self.transport.get_write_buffer_size() > srv.obuf_check_min:
+                    srv.dispatch.check_output_limits(self)
+            else:
+                self.write(data)
         if self.flags & F_CLOSE_AFTER_REPLY:
             self.close()
-        elif reader.pending_bytes > srv.client_query_buffer_limit:
+        elif self.reader.pending_bytes > srv.client_query_buffer_limit:
             self._qbuf_overflow()
 
     def write(self, data):
@@ -217,7 +250,7 @@ class Client(asyncio.Protocol):
         n = len(data)
         self.tot_net_out += n
         self.server.stat_net_output_bytes += n
-        if self.transport.get_write_buffer_size() > self.server.obuf_check_min:
+        if self.obuf_high and self.transport.get_write_buffer_size() > self.server.obuf_check_min:
             self.server.dispatch.check_output_limits(self)
 
     def push(self, data):

@@ -150,6 +150,9 @@ class Server:
         self.obuf_limits = dict(v)
         lows = [x for cls in self.obuf_limits.values() for x in cls[:2] if x]
         self.obuf_check_min = min(lows) if lows else 1 << 62
+        for c in list(getattr(self, "clients", {}).values()):
+            if c.transport is not None:
+                c.set_obuf_watermark(self.obuf_check_min)
 
     def _set_max_bulk(self, v):
         for c in list(getattr(self, "clients", {}).values()):
