@@ -18,6 +18,7 @@ from shardis.protocol.resp import OK, CZERO, CONE, integer, error
 from shardis.types import hash as H
 from shardis.types import listpack as LP
 from shardis.types.hash import HashLP, HashHT
+from shardis.types.listpack import VSEP
 from shardis.keyspace.scan import HashIndex, parse_cursor, compile_glob
 
 _HSET_ARGS = error("ERR wrong number of arguments for 'hset' command")
@@ -127,6 +128,23 @@ def cmd_hset(c, argv):
             if srv.notify_on:
                 srv.notify(db, "h", "hset", key)
             return CONE if added else CZERO
+        if v.__class__ is HashLP and not db.expires and db.access is None:
+            # one pair into a listpack hash: no announced-size conversion to
+            # check beyond the two lengths
+            lim = H.MAX_VALUE
+            if len(f) <= lim and len(val) <= lim:
+                blob, added = LP.map_set(v, f, val)
+                if added and blob.count(VSEP) > H.MAX_ENTRIES:
+                    db.data[key] = HashLP(blob).to_ht()
+                else:
+                    db.data[key] = HashLP(blob)
+                if db.watched:
+                    db.ctx.touch_watched(db, key)
+                srv = c.server
+                srv.dirty += 1
+                if srv.notify_on:
+                    srv.notify(db, "h", "hset", key)
+                return CONE if added else CZERO
     elif len(argv) & 1:
         return _HSET_ARGS
     r = _hset(c, argv)

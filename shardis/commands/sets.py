@@ -82,7 +82,12 @@ def cmd_sadd(c, argv):
         if cls is SetHT:
             nv, added = S.add_many(v, argv[2:])
         elif cls in _SETS:
-            nv, added = S.add_many(S.maybe_convert(v, len(argv) - 2), argv[2:])
+            if len(argv) == 3 and S.MAX_LP_ENTRIES and S.MAX_INTSET:
+                # one member: setTypeMaybeConvert(set, 1) is a no-op unless
+                # a limit is 0
+                nv, added = v.add(argv[2])
+            else:
+                nv, added = S.add_many(S.maybe_convert(v, len(argv) - 2), argv[2:])
             if nv is not v:
                 db.data[key] = nv
         else:
@@ -191,7 +196,7 @@ def cmd_spop(c, argv):
         lst = v._list
         n = len(lst)
         if n > 1:
-            i = int(_random() * n)
+            i = (_random() * n).__trunc__()      # int(), without the type call
             m = lst[i]
             last = lst.pop()
             if last is not m:

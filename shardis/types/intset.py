@@ -29,6 +29,7 @@ def width_code(v):
 
 
 _RANK = {"h": 0, "i": 1, "q": 2}
+_PACK1 = {c: Struct("=" + c).pack for c in _RANK}
 _SIZE = {"h": 2, "i": 4, "q": 8}
 
 
@@ -81,7 +82,7 @@ def insert(s, v, classes):
     size = s.SIZE
     off = i * size
     m.release()
-    return classes[code](s[:off] + Struct("=" + code).pack(v) + s[off:]), True
+    return classes[code](b"".join((s[:off], _PACK1[code](v), s[off:]))), True
 
 
 def remove(s, v):

@@ -32,27 +32,35 @@ Operations (``blob`` is ``bytes`` or a bytes subclass):
 All return plain ``bytes``; callers wrap them in their value class.
 """
 
+import re
+
 SEP = b"\x00"
 VSEP = b"\x01"
 EMPTY = SEP
+
+# Note: ``x in some_bytes`` first tries ``x`` as an integer and formats (then
+# clears) a TypeError before searching, several times the cost of the search
+# itself, so membership tests below use ``find`` or a compiled pattern.
+_SPECIAL = re.compile(b"[\x00-\x02]").search       # any byte needing escape
+_SPECIAL12 = re.compile(b"[\x01\x02]").search
 
 _ESC_BYTES = (b"\x00", b"\x01", b"\x02")
 
 
 def needs_escape(b):
-    return b"\x00" in b or b"\x01" in b or b"\x02" in b
+    return _SPECIAL(b) is not None
 
 
 def esc(b):
     """Escape entry data (identity for data without bytes 0..2)."""
-    if b"\x00" in b or b"\x01" in b or b"\x02" in b:
+    if _SPECIAL(b) is not None:
         return b.replace(b"\x02", b"\x02\x05").replace(b"\x00", b"\x02\x03") \
                 .replace(b"\x01", b"\x02\x04")
     return b
 
 
 def unesc(b):
-    if b"\x02" in b:
+    if b.find(b"\x02") >= 0:
         return b.replace(b"\x02\x03", b"\x00").replace(b"\x02\x04", b"\x01") \
                 .replace(b"\x02\x05", b"\x02")
     return b
@@ -64,7 +72,7 @@ def seq_pack(items):
     if not items:
         return EMPTY
     body = SEP.join(items)
-    if b"\x02" in body or b"\x01" in body or body.count(SEP) != len(items) - 1:
+    if _SPECIAL12(body) is not None or body.count(SEP) != len(items) - 1:
         body = SEP.join([esc(x) for x in items])
     return SEP + body + SEP
 
@@ -78,13 +86,13 @@ def seq_items(blob):
     if len(blob) <= 1:
         return []
     parts = blob[1:-1].split(SEP)
-    if b"\x02" in blob:
+    if blob.find(b"\x02") >= 0:
         return [unesc(x) for x in parts]
     return parts
 
 
 def seq_contains(blob, e):
-    return (SEP + esc(e) + SEP) in blob
+    return blob.find(SEP + esc(e) + SEP) >= 0
 
 
 def seq_append(blob, e):
@@ -118,7 +126,7 @@ def map_pack_flat(flat):
     """Blob from [f1, v1, f2, v2, ...] with distinct fields."""
     n = len(flat) >> 1
     body = SEP + SEP.join([flat[i] + VSEP + flat[i + 1] for i in range(0, 2 * n, 2)]) + SEP
-    if b"\x02" in body or body.count(SEP) != n + 1 or body.count(VSEP) != n:
+    if body.find(b"\x02") >= 0 or body.count(SEP) != n + 1 or body.count(VSEP) != n:
         return map_pack([(flat[i], flat[i + 1]) for i in range(0, 2 * n, 2)])
     return body
 
@@ -145,7 +153,7 @@ def map_get(blob, f):
         return None
     j = i + len(needle)
     v = blob[j:blob.find(SEP, j)]
-    if b"\x02" in v:
+    if v.find(b"\x02") >= 0:
         return unesc(v)
     return v
 
@@ -155,7 +163,7 @@ def map_flat(blob):
     if len(blob) <= 1:
         return []
     parts = blob[1:-1].replace(VSEP, SEP).split(SEP)
-    if b"\x02" in blob:
+    if blob.find(b"\x02") >= 0:
         return [unesc(x) for x in parts]
     return parts
 
