@@ -186,9 +186,9 @@ class Dispatcher:
         else:
             who = c.addr
         line = f"+{now:.6f} [{c.db.id} {who}] {args}\r\n".encode()
+        # every monitor gets the line, the sending client included (as Redis)
         for m in list(srv.monitors):
-            if m is not c or True:
-                m.push(line)
+            m.push(line)
 
     def propagate_if_dirty(self, c, argv, cmd):
         hook = self.srv.propagate_hook
