@@ -38,8 +38,6 @@ class Command:
         for f, c in _IMPLICIT.items():
             if f in flags:
                 cats.add(c)
-        if "WRITE" not in flags and "READONLY" not in flags and "ADMIN" not in flags:
-            pass
         if "ADMIN" in flags:
             cats.add("dangerous")
         if "FAST" not in flags and "ADMIN" not in flags:
@@ -138,8 +136,8 @@ def build():
         if parent.subcommands is None:
             parent.subcommands = {}
         parent.subcommands[sub.name] = sub
-    for name, h in handlers.items():
-        if name not in table and "|" not in name:
+    for name in handlers:
+        if name not in table:
             raise RuntimeError(f"handler without metadata: {name}")
     dispatch = {}
     for name, cmd in every.items():
