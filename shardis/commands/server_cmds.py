@@ -266,6 +266,7 @@ def cmd_monitor(c, argv):
         return None
     c.flags |= F_MONITOR
     c.server.monitors.append(c)
+    c.server.update_call_hooks()
     return OK
 
 
@@ -304,6 +305,7 @@ def cmd_reset(c, argv):
         c.flags &= ~C.F_MONITOR
         if c in srv.monitors:
             srv.monitors.remove(c)
+            srv.update_call_hooks()
     c.db = srv.dbs[0]
     c.resp = 2
     c.r = RESP2

@@ -31,6 +31,9 @@ _CHECK_MAX = 16 * 1024        # bigger pending input (pipelines, big values): no
 # would allocate the whole list up front (and Redis only grows it as elements
 # arrive), so such input goes to the pure parser.
 _HUGE_ARRAY = re.compile(rb"\*\d{7}")
+# b"".join(args) is the cheapest whole-command test that every element hiredis
+# returned is a bulk string (bytes): anything else raises TypeError.
+_join = b"".join
 
 
 class ProtocolErr:
@@ -326,10 +329,12 @@ class RequestReader:
             except Exception:
                 cmd = None
             if cmd.__class__ is list and cmd:
-                for a in cmd:
-                    if a.__class__ is not bytes:
-                        break
-                else:
+                try:
+                    _join(cmd)      # TypeError unless every element is bytes
+                    ok = True
+                except TypeError:
+                    ok = False
+                if ok:
                     if not h.has_data():
                         # hiredis stops at the end of a command: nothing left
                         # means this read was exactly one command (the P=1 case)
@@ -371,14 +376,12 @@ class RequestReader:
             try:
                 cmd = gets()
                 while cmd.__class__ is list and cmd:
-                    for a in cmd:
-                        if a.__class__ is not bytes:
-                            break
-                    else:
-                        out.append(cmd)
-                        cmd = gets()
-                        continue
-                    break
+                    try:
+                        _join(cmd)  # TypeError unless every element is bytes
+                    except TypeError:
+                        break       # an integer, nil or nested array: the pure parser decides
+                    out.append(cmd)
+                    cmd = gets()
             except Exception:
                 cmd = None
             if cmd is False and data[-1] == 10 and not h.has_data() \

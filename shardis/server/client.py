@@ -26,6 +26,30 @@ _NBUCKET = 1 << 14
 _BUCKET = [(d * d).bit_length() for d in range(_NBUCKET)]
 
 
+# A slowlog or latency-monitor threshold under this (ns) makes the hot loop
+# time every command by itself instead of by runs.
+RUN_MIN_THRESHOLD_NS = 1000000
+
+
+_NO_RUN = object()   # process_input's "no run yet" (None is what a miss in the table gives)
+
+
+def _account(c, cmd, n, dt, cmds, end):
+    """Statistics of a run of ``n`` calls of ``cmd`` that took ``dt`` ns in
+    all, ``cmds[end - n:end]``: the time, the calls (each in the latency
+    histogram at the run's mean) and, past a threshold, the slow log and
+    latency monitor (every call of the run at the mean)."""
+    c.last_cmd = cmd.fullname
+    cmd.usec += dt
+    per = dt // n if n > 1 else dt
+    cmd.hist[_BUCKET[per] if per < _NBUCKET else (per * per).bit_length()] += n
+    srv = c.server
+    if per > srv.slow_ns:
+        slow_call = srv.dispatch.slow_call
+        for argv in cmds[end - n:end]:
+            slow_call(c, argv, cmd, per)
+
+
 class Client(asyncio.Protocol):
     __slots__ = (
         "server", "transport", "reader", "id", "db", "r", "resp", "name", "lib_name",
@@ -144,7 +168,16 @@ class Client(asyncio.Protocol):
 
     # -- the hot path ---------------------------------------------------------
     def process_input(self, cmds=None):
-        """Run the commands of a read (``cmds``), or whatever the reader holds."""
+        """Run the commands of a read (``cmds``), or whatever the reader holds.
+
+        Per command the common case costs one dict get (``srv.fast_commands``
+        holds no container, connection-state or MULTI command: those go to
+        ``call_slow``), the gate and arity tests, the call, the error test and
+        two rare-case flags. Time is accounted per *run*: consecutive calls of
+        one FAST command (a pipeline of GETs) are timed together and each call
+        is counted at the run's mean (see docs/ARCHITECTURE.md, "Hot path");
+        other commands, and every command while a slowlog or latency threshold
+        under RUN_MIN_THRESHOLD_NS is set, are timed one by one."""
         srv = self.server
         if cmds is None:
             cmds = self.reader.read_all()
@@ -158,60 +191,87 @@ class Client(asyncio.Protocol):
             if self.reader.pending_bytes > srv.client_query_buffer_limit:
                 self._qbuf_overflow()
             return
-        table = srv.commands
+        table = srv.fast_commands
         self.outq = out = []
         now = _time_ns()
         srv.now_ms = srv.client_cmd_start = now // 1000000
+        solo = srv.slow_ns < RUN_MIN_THRESHOLD_NS
+        gated = self.gated or srv.gated     # changed only by slow-path commands
         ncmds = 0
+        run = _NO_RUN       # the command of the current run, nrun calls so far
+        nrun = 0
+        t = _perf_ns()      # start of the current run
         for argv in cmds:
             if argv.__class__ is ProtocolErr:
                 out.append(error("ERR " + argv.message))
                 srv.stat_protocol_errors += 1
                 self.flags |= F_CLOSE_AFTER_REPLY
                 break
+            cmd = table.get(argv[0])
+            if cmd is not run:
+                if run is not _NO_RUN:
+                    t1 = _perf_ns()
+                    _account(self, run, nrun, t1 - t, cmds, ncmds)
+                    t = t1
+                    run = _NO_RUN
+                if cmd is None or gated or not cmd.amin <= len(argv) <= cmd.amax:
+                    ncmds += 1
+                    if self._call_slow(argv, cmd, out):
+                        break
+                    gated = self.gated or srv.gated
+                    t = _perf_ns()
+                    continue
+                run = cmd
+                nrun = 0
+            elif gated or not cmd.amin <= len(argv) <= cmd.amax:
+                t1 = _perf_ns()
+                _account(self, run, nrun, t1 - t, cmds, ncmds)
+                run = _NO_RUN
+                ncmds += 1
+                if self._call_slow(argv, cmd, out):
+                    break
+                gated = self.gated or srv.gated
+                t = _perf_ns()
+                continue
             ncmds += 1
+            nrun += 1
             try:
-                cmd = table.get(argv[0])
-                if cmd is None or self.gated or srv.gated:
-                    reply = srv.dispatch.call_slow(self, argv, cmd)
-                else:
-                    n = len(argv)
-                    a = cmd.arity
-                    if (a > 0 and n != a) or n < -a:
-                        reply = srv.dispatch.arity_error(self, cmd)
-                    else:
-                        t0 = _perf_ns()
-                        reply = cmd.handler(self, argv)
-                        dt = _perf_ns() - t0
-                        if cmd.subcommands is not None and self.current_sub is not None:
-                            cmd = self.current_sub
-                            self.current_sub = None
-                        cmd.calls += 1
-                        cmd.usec += dt
-                        cmd.hist[_BUCKET[dt] if dt < _NBUCKET else (dt * dt).bit_length()] += 1
-                        if dt > srv.slow_ns:
-                            srv.dispatch.slow_call(self, argv, cmd, dt)
-                        if reply.__class__ is bytes and b"-" <= reply < b".":   # an error reply
-                            srv.dispatch.count_error(cmd, reply)
-                        if srv.monitors and not cmd.skip_monitor:
-                            srv.dispatch.feed_monitors(self, argv)
-                        if srv.propagate_on and cmd.is_write:
-                            srv.dispatch.propagate_if_dirty(self, argv, cmd)
-                        self.last_cmd = cmd.fullname
+                reply = cmd.handler(self, argv)
             except Exception as e:  # a bug must cost one reply, not the connection
                 reply = srv.dispatch.internal_error(self, argv, e)
-            if reply is BLOCKED:
-                if srv.ready_keys:
-                    srv.handle_ready_keys()
-                break
+            if solo or not cmd.is_fast:
+                # timed by itself: _account inlined
+                t1 = _perf_ns()
+                dt = t1 - t
+                t = t1
+                run = _NO_RUN
+                self.last_cmd = cmd.fullname
+                cmd.usec += dt
+                cmd.hist[_BUCKET[dt] if dt < _NBUCKET else (dt * dt).bit_length()] += 1
+                if dt > srv.slow_ns:
+                    srv.dispatch.slow_call(self, argv, cmd, dt)
+            if reply.__class__ is bytes and b"-" <= reply < b".":   # an error reply
+                srv.dispatch.count_error(cmd, reply)
+            if srv.call_hooks:                  # MONITOR, propagation
+                srv.dispatch.after_call(self, argv, cmd)
             if reply is not None:
+                if reply is BLOCKED:
+                    break
                 out.append(reply)
             if srv.ready_keys:
                 # clients blocked on keys this command wrote are served after
                 # its reply is queued, as Redis does after call()
+                if run is not _NO_RUN:
+                    t1 = _perf_ns()
+                    _account(self, run, nrun, t1 - t, cmds, ncmds)
+                    run = _NO_RUN
                 srv.handle_ready_keys()
-            if self.flags & F_CLOSE_AFTER_REPLY or self.pause_blocked:
-                break
+                gated = self.gated or srv.gated
+                t = _perf_ns()
+        if run is not _NO_RUN:
+            _account(self, run, nrun, _perf_ns() - t, cmds, ncmds)
+        if srv.ready_keys:
+            srv.handle_ready_keys()
         if ncmds < len(cmds) and not self.flags & F_CLOSE_AFTER_REPLY:
             self.queued = cmds[ncmds:]
         self.outq = None
@@ -235,6 +295,22 @@ class Client(asyncio.Protocol):
             self.close()
         elif self.reader.pending_bytes > srv.client_query_buffer_limit:
             self._qbuf_overflow()
+
+    def _call_slow(self, argv, cmd, out):
+        """The hot loop's slow path for one command (unknown, gated, arity
+        error, containers, QUIT). True when the batch must stop here."""
+        srv = self.server
+        try:
+            reply = srv.dispatch.call_slow(self, argv, cmd)
+        except Exception as e:  # a bug must cost one reply, not the connection
+            reply = srv.dispatch.internal_error(self, argv, e)
+        if reply is not None:
+            if reply is BLOCKED:
+                return True
+            out.append(reply)
+        if srv.ready_keys:
+            srv.handle_ready_keys()
+        return bool(self.flags & F_CLOSE_AFTER_REPLY or self.pause_blocked)
 
     def write(self, data):
         """Send bytes now (one transport.write) and enforce output limits.

@@ -129,6 +129,9 @@ class Dispatcher:
                 return self._reply_mode(c, err)
         if srv.pause_check is not None and srv.pause_check(c, cmd, argv):
             return BLOCKED
+        if c.reply_mode == 0:
+            # CLIENT REPLY SKIP|OFF take effect after their own reply
+            return self.execute(c, argv, cmd)
         reply = self.execute(c, argv, cmd)
         return self._reply_mode(c, reply)
 
@@ -155,19 +158,25 @@ class Dispatcher:
             c.current_sub = None
         if tracking:
             srv.extensions["tracking_after"](c, argv, cmd)
-        cmd.calls += 1
         cmd.usec += dt
         cmd.hist[(dt * dt).bit_length()] += 1
         if dt > srv.slow_ns:
             self.slow_call(c, argv, cmd, dt)
         if reply is not None and reply.__class__ is bytes and reply[:1] == b"-":
             self.count_error(cmd, reply)
+        if srv.call_hooks:
+            self.after_call(c, argv, cmd)
+        c.last_cmd = cmd.fullname
+        return reply
+
+    def after_call(self, c, argv, cmd):
+        """What a call sets off while MONITOR or propagation is on
+        (``server.call_hooks``): the monitor line, then propagation."""
+        srv = self.srv
         if srv.monitors and not cmd.skip_monitor and not (c.flags & F_MONITOR and cmd.fullname == "monitor"):
             self.feed_monitors(c, argv)
         if srv.propagate_on and cmd.is_write:
             self.propagate_if_dirty(c, argv, cmd)
-        c.last_cmd = cmd.fullname
-        return reply
 
     # -- after-call work ----------------------------------------------------------
     def slow_call(self, c, argv, cmd, dt_ns):

@@ -22,6 +22,16 @@ from shardis.server.dispatch import Dispatcher
 from shardis.runtime.stats import SlowLog, LatencyMonitor
 from shardis.protocol.resp import error
 
+# Commands the hot loop leaves to Dispatcher.call_slow (see fast_commands):
+# the loop reads the client's and the server's gates once per read and again
+# after each slow call, so a command whose handler changes a gate (MULTI,
+# subscriptions, AUTH, HELLO, RESET) or closes the connection (QUIT) must run
+# there. tests/unit/test_fast_path.py finds such handlers in the sources.
+SLOW_PATH_ONLY = frozenset({
+    "quit", "multi", "exec", "discard", "auth", "hello", "reset",
+    "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe",
+})
+
 LOG_LEVELS = {"debug": 0, "verbose": 1, "notice": 2, "warning": 3, "nothing": 4}
 
 
@@ -37,13 +47,21 @@ class Server:
         self.version = __version__
         self.dbs = [Database(i, self) for i in range(cfg["databases"])]
         self.commands, self.all_commands = build()
+        # The hot loop's table (client.process_input): bytes names only, and no
+        # command whose after-call work it skips (containers account to their
+        # subcommand; QUIT closes the connection): those run through call_slow.
+        self.fast_commands = {
+            name: cmd for name, cmd in self.commands.items()
+            if name.__class__ is bytes and cmd.subcommands is None
+            and cmd.fullname not in SLOW_PATH_ONLY}
         self.dispatch = Dispatcher(self)
         self.clients = {}
         self.next_client_id = 1
         self.monitors = []
+        self.call_hooks = False        # monitors or propagate_on: see update_call_hooks
         self.gated = False
         self.pause_check = None
-        self.propagate_on = False
+        self._propagate_on = False
         self.propagate_hook = None
         self.expire_keys_allowed = True
         self.dirty = 0
@@ -72,6 +90,21 @@ class Server:
         limits.install(self)
 
     # -- statistics ---------------------------------------------------------------
+    @property
+    def propagate_on(self):
+        """True while writes go to the AOF or replicas (propagate_hook)."""
+        return self._propagate_on
+
+    @propagate_on.setter
+    def propagate_on(self, on):
+        self._propagate_on = bool(on)
+        self.update_call_hooks()
+
+    def update_call_hooks(self):
+        """Recompute ``call_hooks`` after MONITOR clients come or go or
+        propagation is switched: the hot loop then runs Dispatcher.after_call."""
+        self.call_hooks = bool(self.monitors) or self._propagate_on
+
     def reset_stats(self):
         """CONFIG RESETSTAT: counters back to zero (not the clients' own)."""
         self.stat_numcommands = 0
@@ -236,6 +269,7 @@ class Server:
                 self.log("warning", f"cleanup of client {c.id} failed: {e!r}")
         if c.flags & F_MONITOR and c in self.monitors:
             self.monitors.remove(c)
+            self.update_call_hooks()
 
     def add_cleanup(self, fn):
         self.extensions.setdefault("client_gone", []).append(fn)

@@ -1,0 +1,143 @@
+"""The hot loop (Client.process_input) and what it may skip.
+
+The loop reads the gates once per read and accounts time per run of one
+FAST command; these tests hold it to that contract: no handler it runs may
+change a gate or close the connection, and the statistics it keeps per run
+add up exactly.
+"""
+import ast
+import os
+
+import shardis.commands as commands_pkg
+from shardis.server.server import Server, SLOW_PATH_ONLY
+from shardis.server.client import Client, RUN_MIN_THRESHOLD_NS
+
+# What only the slow path handles after a call.
+_GATE_MARKERS = ("update_gate", "F_CLOSE_AFTER_REPLY", "pause_blocked", "current_sub")
+
+
+def _command_names(fn):
+    names = []
+    for d in fn.decorator_list:
+        if isinstance(d, ast.Call) and getattr(d.func, "id", None) == "command" and d.args:
+            arg = d.args[0]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                names.append(arg.value)
+    return names
+
+
+def _gate_changers(tree):
+    """Functions of a module that change a gate, directly or through another
+    function of the same module."""
+    funcs = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    direct = set()
+    calls = {}
+    for name, fn in funcs.items():
+        src_names = set()
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Name):
+                src_names.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                src_names.add(node.attr)
+        if any(m in src_names for m in _GATE_MARKERS) or "gated" in src_names:
+            direct.add(name)
+        calls[name] = src_names & set(funcs)
+    changed = True
+    while changed:
+        changed = False
+        for name, callees in calls.items():
+            if name not in direct and callees & direct:
+                direct.add(name)
+                changed = True
+    return funcs, direct
+
+
+def test_no_gate_changing_handler_is_on_the_fast_path():
+    srv = Server()
+    fast_names = {cmd.fullname for cmd in srv.fast_commands.values()}
+    pkg = os.path.dirname(commands_pkg.__file__)
+    found = set()
+    for fname in sorted(os.listdir(pkg)):
+        if not fname.endswith(".py"):
+            continue
+        with open(os.path.join(pkg, fname)) as f:
+            tree = ast.parse(f.read())
+        funcs, changers = _gate_changers(tree)
+        for name in changers:
+            for cmd_name in _command_names(funcs[name]):
+                found.add(cmd_name)
+                assert cmd_name not in fast_names, (
+                    f"{cmd_name} ({fname}:{name}) changes a gate or closes the connection: "
+                    "add it to server.SLOW_PATH_ONLY")
+    # the scan does see them (a scan that finds nothing proves nothing)
+    assert {"multi", "subscribe", "auth", "quit"} <= found | {n.split("|")[0] for n in found}
+    assert SLOW_PATH_ONLY.isdisjoint(fast_names)
+    assert all(cmd.subcommands is None for cmd in srv.fast_commands.values())
+
+
+class _T:
+    def __init__(self):
+        self.out = []
+
+    def write(self, data):
+        self.out.append(data)
+
+    def get_write_buffer_size(self):
+        return 0
+
+    def set_write_buffer_limits(self, high=None, low=None):
+        pass
+
+    def get_extra_info(self, name):
+        return None
+
+    def close(self):
+        pass
+
+
+def _enc(*args):
+    args = [a if isinstance(a, bytes) else str(a).encode() for a in args]
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+
+
+def _client(srv):
+    c = Client(srv)
+    c.connection_made(_T())
+    return c
+
+
+def test_run_accounting_counts_every_call():
+    srv = Server()
+    c = _client(srv)
+    batch = b"".join([_enc("GET", "a")] * 5 + [_enc("INCR", "n")] * 3 + [_enc("GET", "b")] * 2
+                     + [_enc("SET", "k", "v")] * 4 + [_enc("GET", "a")])
+    c.data_received(batch)
+    c.data_received(_enc("INCR", "n"))
+    assert b"".join(c.transport.out) == (b"$-1\r\n" * 5 + b":1\r\n:2\r\n:3\r\n" + b"$-1\r\n" * 2
+                                         + b"+OK\r\n" * 4 + b"$-1\r\n:4\r\n")
+    get, incr, set_ = (srv.commands[n] for n in (b"get", b"incr", b"set"))
+    assert (get.calls, incr.calls, set_.calls) == (8, 4, 4)
+    assert sum(get.hist) == 8 and get.usec > 0
+    assert srv.stat_numcommands == 16
+    assert c.last_cmd == "incr"
+
+
+def test_slowlog_at_zero_logs_each_call_with_its_own_arguments():
+    srv = Server()
+    c = _client(srv)
+    c.data_received(_enc("CONFIG", "SET", "slowlog-log-slower-than", "0", "slowlog-max-len", "1000"))
+    assert c.transport.out == [b"+OK\r\n"]
+    assert srv.slow_ns < RUN_MIN_THRESHOLD_NS
+    srv.slowlog.reset()
+    c.data_received(b"".join(_enc("GET", "key%d" % i) for i in range(6)))
+    logged = [e[3] for e in reversed(srv.slowlog.entries)]
+    assert logged == [[b"GET", b"key%d" % i] for i in range(6)]
+
+
+def test_errors_in_a_run_are_counted():
+    srv = Server()
+    c = _client(srv)
+    c.data_received(_enc("SET", "s", "notanumber"))
+    c.data_received(b"".join([_enc("INCR", "s")] * 3 + [_enc("INCR", "n")]))
+    incr = srv.commands[b"incr"]
+    assert incr.calls == 4 and incr.failed_calls == 3
