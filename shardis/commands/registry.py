@@ -22,7 +22,7 @@ class Command:
                  "is_write", "is_readonly", "deny_oom", "is_admin", "no_auth", "allow_stale",
                  "allow_loading", "pubsub_ok", "no_script", "no_multi", "skip_monitor",
                  "skip_slowlog", "is_blocking", "is_fast", "may_replicate", "subcommands",
-                 "parent", "usec", "amin", "amax", "rejected_calls", "failed_calls", "hist",
+                 "parent", "usec", "amin", "amax", "in_runs", "rejected_calls", "failed_calls", "hist",
                  "key_specs", "movablekeys", "first_key", "last_key", "key_step", "id")
 
     def __init__(self, fullname, spec, handler, parent=None):
@@ -62,6 +62,8 @@ class Command:
         self.is_blocking = "BLOCKING" in flags
         self.is_fast = "FAST" in flags
         self.may_replicate = "MAY_REPLICATE" in flags
+        # the hot loop times consecutive calls of these together (client.py)
+        self.in_runs = self.is_fast and not self.is_blocking
         self.subcommands = None
         self.key_specs = spec.get("key_specs", [])
         self.usec = 0           # nanoseconds, despite the name, summed

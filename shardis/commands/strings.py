@@ -557,7 +557,23 @@ def _incr_generic(c, key, delta):
 
 @command("incr")
 def cmd_incr(c, argv):
-    return _incr_generic(c, argv[1], 1)
+    db = c.db
+    key = argv[1]
+    v = db.data.get(key)
+    if v.__class__ is _BYTES and len(v) < 18 and v.isdigit() and (v[0] != 48 or len(v) == 1) \
+            and not db.expires and db.access is None:
+        # the common case inlined: a canonical non-negative integer far from
+        # overflow, no TTLs in this db, no access tracking
+        new = int(v) + 1
+        db.data[key] = b"%d" % new
+        if db.watched:
+            db.ctx.touch_watched(db, key)
+        srv = c.server
+        srv.dirty += 1
+        if srv.notify_on:
+            srv.notify(db, "$", "incrby", key)
+        return _INTS[new] if new <= 10000 else b":%d\r\n" % new
+    return _incr_generic(c, key, 1)
 
 
 @command("decr")

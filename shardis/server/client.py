@@ -174,7 +174,7 @@ class Client(asyncio.Protocol):
         holds no container, connection-state or MULTI command: those go to
         ``call_slow``), the gate and arity tests, the call, the error test and
         two rare-case flags. Time is accounted per *run*: consecutive calls of
-        one FAST command (a pipeline of GETs) are timed together and each call
+        one FAST, non-blocking command (a pipeline of GETs) are timed together and each call
         is counted at the run's mean (see docs/ARCHITECTURE.md, "Hot path");
         other commands, and every command while a slowlog or latency threshold
         under RUN_MIN_THRESHOLD_NS is set, are timed one by one."""
@@ -191,85 +191,87 @@ class Client(asyncio.Protocol):
             if self.reader.pending_bytes > srv.client_query_buffer_limit:
                 self._qbuf_overflow()
             return
+        perr = None
+        if cmds[-1].__class__ is ProtocolErr:   # the reader puts one last, if any
+            perr = cmds.pop()
         table = srv.fast_commands
         self.outq = out = []
         now = _time_ns()
         srv.now_ms = srv.client_cmd_start = now // 1000000
         solo = srv.slow_ns < RUN_MIN_THRESHOLD_NS
         gated = self.gated or srv.gated     # changed only by slow-path commands
-        ncmds = 0
-        run = _NO_RUN       # the command of the current run, nrun calls so far
-        nrun = 0
+        ncmds = 0           # commands consumed, when the loop breaks
+        run = _NO_RUN       # the command of the current run, from cmds[start]
+        start = 0
+        amin = amax = 0     # run.amin, run.amax
         t = _perf_ns()      # start of the current run
-        for argv in cmds:
-            if argv.__class__ is ProtocolErr:
-                out.append(error("ERR " + argv.message))
-                srv.stat_protocol_errors += 1
-                self.flags |= F_CLOSE_AFTER_REPLY
-                break
+        for i, argv in enumerate(cmds):
             cmd = table.get(argv[0])
             if cmd is not run:
                 if run is not _NO_RUN:
                     t1 = _perf_ns()
-                    _account(self, run, nrun, t1 - t, cmds, ncmds)
+                    _account(self, run, i - start, t1 - t, cmds, i)
                     t = t1
                     run = _NO_RUN
                 if cmd is None or gated or not cmd.amin <= len(argv) <= cmd.amax:
-                    ncmds += 1
                     if self._call_slow(argv, cmd, out):
+                        ncmds = i + 1
                         break
                     gated = self.gated or srv.gated
                     t = _perf_ns()
                     continue
+                if solo or not cmd.in_runs:
+                    if self._call_alone(argv, cmd, out, t):
+                        ncmds = i + 1
+                        break
+                    t = _perf_ns()
+                    continue
                 run = cmd
-                nrun = 0
-            elif gated or not cmd.amin <= len(argv) <= cmd.amax:
+                start = i
+                amin = cmd.amin
+                amax = cmd.amax
+            elif gated or not amin <= len(argv) <= amax:
                 t1 = _perf_ns()
-                _account(self, run, nrun, t1 - t, cmds, ncmds)
+                _account(self, run, i - start, t1 - t, cmds, i)
                 run = _NO_RUN
-                ncmds += 1
                 if self._call_slow(argv, cmd, out):
+                    ncmds = i + 1
                     break
                 gated = self.gated or srv.gated
                 t = _perf_ns()
                 continue
-            ncmds += 1
-            nrun += 1
+            # A command in a run (FAST, not BLOCKING) never blocks nor stays silent
+            # (tests/unit/test_fast_path.py), so its reply is bytes; if one
+            # were not, the comparison raises and the client gets an error.
             try:
                 reply = cmd.handler(self, argv)
+                if b"-" <= reply < b".":        # an error reply
+                    srv.dispatch.count_error(cmd, reply)
             except Exception as e:  # a bug must cost one reply, not the connection
                 reply = srv.dispatch.internal_error(self, argv, e)
-            if solo or not cmd.is_fast:
-                # timed by itself: _account inlined
-                t1 = _perf_ns()
-                dt = t1 - t
-                t = t1
-                run = _NO_RUN
-                self.last_cmd = cmd.fullname
-                cmd.usec += dt
-                cmd.hist[_BUCKET[dt] if dt < _NBUCKET else (dt * dt).bit_length()] += 1
-                if dt > srv.slow_ns:
-                    srv.dispatch.slow_call(self, argv, cmd, dt)
-            if reply.__class__ is bytes and b"-" <= reply < b".":   # an error reply
-                srv.dispatch.count_error(cmd, reply)
             if srv.call_hooks:                  # MONITOR, propagation
                 srv.dispatch.after_call(self, argv, cmd)
-            if reply is not None:
-                if reply is BLOCKED:
-                    break
-                out.append(reply)
+            out.append(reply)
             if srv.ready_keys:
                 # clients blocked on keys this command wrote are served after
                 # its reply is queued, as Redis does after call()
-                if run is not _NO_RUN:
-                    t1 = _perf_ns()
-                    _account(self, run, nrun, t1 - t, cmds, ncmds)
-                    run = _NO_RUN
+                t1 = _perf_ns()
+                _account(self, run, i + 1 - start, t1 - t, cmds, i + 1)
+                run = _NO_RUN
                 srv.handle_ready_keys()
                 gated = self.gated or srv.gated
                 t = _perf_ns()
-        if run is not _NO_RUN:
-            _account(self, run, nrun, _perf_ns() - t, cmds, ncmds)
+        else:
+            ncmds = len(cmds)
+            if run is not _NO_RUN:
+                _account(self, run, ncmds - start, _perf_ns() - t, cmds, ncmds)
+        if perr is not None:
+            if ncmds == len(cmds):
+                out.append(error("ERR " + perr.message))
+                srv.stat_protocol_errors += 1
+                self.flags |= F_CLOSE_AFTER_REPLY
+            else:
+                cmds.append(perr)       # after the commands held for later
         if srv.ready_keys:
             srv.handle_ready_keys()
         if ncmds < len(cmds) and not self.flags & F_CLOSE_AFTER_REPLY:
@@ -295,6 +297,34 @@ class Client(asyncio.Protocol):
             self.close()
         elif self.reader.pending_bytes > srv.client_query_buffer_limit:
             self._qbuf_overflow()
+
+    def _call_alone(self, argv, cmd, out, t):
+        """One call timed by itself (not a FAST non-blocking command, or a slowlog or
+        latency threshold under RUN_MIN_THRESHOLD_NS): the hot loop's path
+        for commands that may block or take long. ``t`` is when its time
+        starts. True when the batch must stop here (the client blocked)."""
+        srv = self.server
+        try:
+            reply = cmd.handler(self, argv)
+        except Exception as e:  # a bug must cost one reply, not the connection
+            reply = srv.dispatch.internal_error(self, argv, e)
+        dt = _perf_ns() - t
+        self.last_cmd = cmd.fullname
+        cmd.usec += dt
+        cmd.hist[_BUCKET[dt] if dt < _NBUCKET else (dt * dt).bit_length()] += 1
+        if dt > srv.slow_ns:
+            srv.dispatch.slow_call(self, argv, cmd, dt)
+        if reply.__class__ is bytes and b"-" <= reply < b".":   # an error reply
+            srv.dispatch.count_error(cmd, reply)
+        if srv.call_hooks:
+            srv.dispatch.after_call(self, argv, cmd)
+        if reply is not None:
+            if reply is BLOCKED:
+                return True
+            out.append(reply)
+        if srv.ready_keys:
+            srv.handle_ready_keys()
+        return False
 
     def _call_slow(self, argv, cmd, out):
         """The hot loop's slow path for one command (unknown, gated, arity

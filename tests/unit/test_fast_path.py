@@ -141,3 +141,60 @@ def test_errors_in_a_run_are_counted():
     c.data_received(b"".join([_enc("INCR", "s")] * 3 + [_enc("INCR", "n")]))
     incr = srv.commands[b"incr"]
     assert incr.calls == 4 and incr.failed_calls == 3
+
+
+def _silent_returns(funcs, fn, seen=None):
+    """Return statements of ``fn`` that give None or BLOCKED, following
+    ``return helper(...)`` into functions of the same module."""
+    seen = set() if seen is None else seen
+    if fn.name in seen:
+        return []
+    seen.add(fn.name)
+    bad = []
+    for node in ast.walk(fn):
+        if not isinstance(node, ast.Return):
+            continue
+        v = node.value
+        if v is None or (isinstance(v, ast.Constant) and v.value is None) or (
+                isinstance(v, ast.Name) and v.id == "BLOCKED"):
+            bad.append(f"{fn.name}:{node.lineno}")
+        elif isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id in funcs:
+            bad += _silent_returns(funcs, funcs[v.func.id], seen)
+    return bad
+
+
+def test_commands_timed_in_runs_always_reply():
+    """The hot loop appends a run command's reply without testing for None
+    (no reply) or BLOCKED: such handlers must not give either."""
+    srv = Server()
+    in_runs = {cmd.fullname for cmd in srv.fast_commands.values() if cmd.in_runs}
+    assert {"get", "incr", "lpush", "zadd", "hset"} <= in_runs
+    assert "bzpopmin" not in in_runs and "blpop" not in in_runs
+    pkg = os.path.dirname(commands_pkg.__file__)
+    checked = 0
+    for fname in sorted(os.listdir(pkg)):
+        if not fname.endswith(".py"):
+            continue
+        with open(os.path.join(pkg, fname)) as f:
+            tree = ast.parse(f.read())
+        funcs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+        for fn in funcs.values():
+            for name in _command_names(fn):
+                if name in in_runs:
+                    checked += 1
+                    assert not _silent_returns(funcs, fn), (name, _silent_returns(funcs, fn))
+    assert checked > 50
+
+
+def test_a_run_command_without_a_reply_costs_an_error_not_the_connection():
+    srv = Server()
+    c = _client(srv)
+    get = srv.commands[b"get"]
+    real = get.handler
+    get.handler = lambda c, argv: None
+    try:
+        c.data_received(_enc("GET", "a") + _enc("PING"))
+    finally:
+        get.handler = real
+    out = b"".join(c.transport.out)
+    assert out.startswith(b"-ERR internal error while running 'GET'") and out.endswith(b"+PONG\r\n")
