@@ -118,14 +118,40 @@ def _push_generic(c, argv, left, only_existing):
     return _INTS[n] if n <= 10000 else b":%d\r\n" % n
 
 
-@command("lpush")
-def cmd_lpush(c, argv):
-    return _push_generic(c, argv, True, False)
+def _make_push(left, name):
+    """LPUSH / RPUSH: one element onto a quicklist (a growing list) inline,
+    everything else through _push_generic."""
+    def handler(c, argv):
+        if len(argv) == 3:
+            db = c.db
+            key = argv[1]
+            v = db.data.get(key)
+            if v.__class__ is _QL and not db.expires and db.access is None:
+                x = argv[2]
+                q = v.q
+                if left:
+                    q.appendleft(x)
+                else:
+                    q.append(x)
+                n = len(x)
+                # esize(x) inlined for a short string that is no integer
+                v.size += n + 2 if 0 < n < 64 and x[0] > 57 else _esize(x)
+                if db.watched:
+                    db.ctx.touch_watched(db, key)
+                if db.blocking_keys and key in db.blocking_keys:
+                    db.ctx.ready_keys.append((db, key))
+                srv = c.server
+                srv.dirty += 1
+                if srv.notify_on:
+                    srv.notify(db, "l", name, key)
+                n = len(q)
+                return _INTS[n] if n <= 10000 else b":%d\r\n" % n
+        return _push_generic(c, argv, left, False)
+    return handler
 
 
-@command("rpush")
-def cmd_rpush(c, argv):
-    return _push_generic(c, argv, False, False)
+cmd_lpush = command("lpush")(_make_push(True, "lpush"))
+cmd_rpush = command("rpush")(_make_push(False, "rpush"))
 
 
 @command("lpushx")
@@ -204,14 +230,35 @@ def _pop_generic(c, argv, left):
     return _bulk_items(out)
 
 
-@command("lpop")
-def cmd_lpop(c, argv):
-    return _pop_generic(c, argv, True)
+def _make_pop(left, name):
+    """LPOP / RPOP without a count from a quicklist that stays non-empty
+    inline, everything else through _pop_generic."""
+    def handler(c, argv):
+        if len(argv) == 2:
+            db = c.db
+            key = argv[1]
+            v = db.data.get(key)
+            if v.__class__ is _QL and len(v.q) > 1 and not db.expires and db.access is None:
+                q = v.q
+                x = q.popleft() if left else q.pop()
+                n = len(x)
+                sz = v.size - (n + 2 if 0 < n < 64 and x[0] > 57 else _esize(x))
+                v.size = sz
+                if sz <= L.SHRINK_ES and len(q) <= L.SHRINK_COUNT:
+                    db.data[key] = L.maybe_shrink(v)
+                if db.watched:
+                    db.ctx.touch_watched(db, key)
+                srv = c.server
+                srv.dirty += 1
+                if srv.notify_on:
+                    srv.notify(db, "l", name, key)
+                return b"$%d\r\n%s\r\n" % (n, x)
+        return _pop_generic(c, argv, left)
+    return handler
 
 
-@command("rpop")
-def cmd_rpop(c, argv):
-    return _pop_generic(c, argv, False)
+cmd_lpop = command("lpop")(_make_pop(True, "lpop"))
+cmd_rpop = command("rpop")(_make_pop(False, "rpop"))
 
 
 # -- reads ----------------------------------------------------------------------------

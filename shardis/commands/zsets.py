@@ -314,7 +314,8 @@ def cmd_zadd(c, argv):
         db = c.db
         v = db.data.get(argv[1])
         if v.__class__ is _ZS and not db.expires and db.access is None:
-            s = _score(argv[2])
+            b = argv[2]
+            s = float(b) if len(b) < 16 and b.isdigit() else _score(b)   # _score inlined
             if s is not None:
                 return _zadd_one_skip(c, db, argv[1], v, s, argv[3])
     flags = 0
