@@ -82,18 +82,8 @@ def _push_generic(c, argv, left, only_existing):
         v = db.lookup_write(key)
     cls = v.__class__
     if cls is _QL:
-        q = v.q
-        if len(argv) == 3:
-            # the growing key of redis-benchmark: one element on a quicklist
-            x = argv[2]
-            if left:
-                q.appendleft(x)
-            else:
-                q.append(x)
-            v.size += _esize(x)
-        else:
-            _push(v, argv, left, 2)
-        n = len(q)
+        _push(v, argv, left, 2)
+        n = len(v.q)
     elif v is None:
         if only_existing:
             return CZERO
@@ -192,21 +182,6 @@ def _pop_generic(c, argv, left):
             v = db.lookup_write(key)
         if v is None:
             return c.r.nil
-        if v.__class__ is _QL and len(v.q) > 1:
-            # fast path: one element off a quicklist that stays non-empty
-            q = v.q
-            x = q.popleft() if left else q.pop()
-            sz = v.size - _esize(x)
-            v.size = sz
-            if sz <= L.SHRINK_ES and len(q) <= L.SHRINK_COUNT:
-                db.data[key] = L.maybe_shrink(v)
-            if db.watched:
-                db.ctx.touch_watched(db, key)
-            srv = c.server
-            srv.dirty += 1
-            if srv.notify_on:
-                srv.notify(db, "l", "lpop" if left else "rpop", key)
-            return b"$%d\r\n%s\r\n" % (len(x), x)
         if v.__class__ is not _LP and v.__class__ is not _QL:
             return E.WRONGTYPE
         nv, out = _pop(v, left, 1)
