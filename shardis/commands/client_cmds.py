@@ -113,7 +113,7 @@ def client_info_line(c, now=None):
     events = "r" + ("w" if obl else "")
     last = c.last_cmd.decode() if isinstance(c.last_cmd, bytes) else c.last_cmd
     return (f"id={c.id} addr={c.addr} laddr={c.laddr} fd={c.fd} name={name} "
-            f"age={int(now - c.ctime)} idle={int(now - c.last_interaction)} "
+            f"age={int(now - c.ctime)} idle={int(now - c.last_interaction / 1000)} "
             f"flags={_flag_string(c)} db={c.db.id} sub={sub} psub={psub} ssub={ssub} "
             f"multi={multi} qbuf={qbuf} qbuf-free=0 argv-mem={argv_mem} multi-mem={multi_mem} "
             f"rbs=16384 rbp=0 obl={obl} oll=0 omem={obl} tot-mem={tot} events={events} "
@@ -867,7 +867,6 @@ def _resume_all(server, clients):
         except Exception as e:
             reply = srv.dispatch.internal_error(c, argv, e)
         srv.stat_numcommands += 1
-        c.tot_cmds += 1
         if c.pause_blocked:        # paused again by a newer pause
             continue
         BLOCKED = _blocked_marker()

@@ -116,7 +116,7 @@ def _fast_cycle(server):
     """Redis's fast cycle: while a backlog remains, 1 ms of expiry every
     ~3 ms between the cron ticks."""
     server.expire_fast_pending = False
-    server.now_ms = int(time.time() * 1000)
+    server.clock_ms()
     if active_expire_cycle(server, box=_BASE_BOX, adapt=False):
         _schedule_fast(server)
 

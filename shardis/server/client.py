@@ -18,7 +18,6 @@ from shardis.runtime.clientflags import BLOCKED
 
 _perf_ns = time.perf_counter_ns
 _time = time.time
-_time_ns = time.time_ns
 
 # The latency-histogram bucket of a duration dt (ns) is (dt*dt).bit_length();
 # tabulated for the usual short durations.
@@ -57,7 +56,7 @@ class Client(asyncio.Protocol):
         "ctime", "last_interaction", "last_cmd", "current_sub", "multi_queue", "watched_keys",
         "channels", "patterns", "shard_channels", "reply_mode", "blocked_on", "block_deadline",
         "block_timer", "block_state", "paused_reading", "pending", "closed", "out_soft_since",
-        "tot_net_in", "tot_net_out", "tot_cmds", "argv_mem", "kind", "unix", "sock",
+        "argv_mem", "kind", "unix", "sock",
         "pause_blocked", "outq", "queued", "push_buf", "obuf_high",
     )
 
@@ -80,7 +79,7 @@ class Client(asyncio.Protocol):
         self.laddr = "?:0"
         self.fd = -1
         self.ctime = _time()
-        self.last_interaction = self.ctime
+        self.last_interaction = int(self.ctime * 1000)    # ms, as server.now_ms
         self.last_cmd = b"NULL"
         self.current_sub = None
         self.multi_queue = None
@@ -97,9 +96,6 @@ class Client(asyncio.Protocol):
         self.pending = None           # commands held while blocked/paused
         self.closed = False
         self.out_soft_since = 0
-        self.tot_net_in = 0
-        self.tot_net_out = 0
-        self.tot_cmds = 0
         self.argv_mem = 0
         self.kind = "normal"
         self.unix = unix
@@ -157,9 +153,7 @@ class Client(asyncio.Protocol):
         self.obuf_high = False
 
     def data_received(self, data):
-        n = len(data)
-        self.tot_net_in += n
-        self.server.stat_net_input_bytes += n
+        self.server.stat_net_input_bytes += len(data)
         if self.flags & F_BLOCKED or self.pause_blocked:
             self.reader.feed(data)
             self._check_qbuf()
@@ -181,6 +175,55 @@ class Client(asyncio.Protocol):
         srv = self.server
         if cmds is None:
             cmds = self.reader.read_all()
+        if len(cmds) == 1 and self.queued is None and not (self.gated or srv.gated):
+            # One command in the read (the pipeline-1 case), ungated: the
+            # loop below without its run bookkeeping.
+            argv = cmds[0]
+            cmd = srv.fast_commands.get(argv[0]) if argv.__class__ is list else None
+            if cmd is not None and cmd.amin <= len(argv) <= cmd.amax:
+                self.outq = out = []
+                t = _perf_ns()
+                srv.now_ms = (t + srv.clock_offset_ns) // 1000000
+                try:
+                    reply = cmd.handler(self, argv)
+                except Exception as e:  # a bug must cost one reply, not the connection
+                    reply = srv.dispatch.internal_error(self, argv, e)
+                dt = _perf_ns() - t
+                self.outq = None
+                self.last_cmd = cmd.fullname
+                cmd.usec += dt
+                cmd.hist[_BUCKET[dt] if dt < _NBUCKET else (dt * dt).bit_length()] += 1
+                if dt > srv.slow_ns:
+                    srv.dispatch.slow_call(self, argv, cmd, dt)
+                if srv.call_hooks:
+                    srv.dispatch.after_call(self, argv, cmd)
+                srv.stat_numcommands += 1
+                self.last_interaction = srv.now_ms
+                if reply.__class__ is bytes:
+                    if b"-" <= reply < b".":        # an error reply
+                        srv.dispatch.count_error(cmd, reply)
+                    if out:
+                        out.append(reply)
+                        reply = b"".join(out)
+                elif out:                           # pushes, and no reply (yet)
+                    reply = b"".join(out)
+                else:
+                    reply = None
+                if srv.ready_keys:
+                    srv.handle_ready_keys()
+                if reply is not None:
+                    if self.push_buf is None and not self.closed:
+                        self.transport.write(reply)
+                        srv.stat_net_output_bytes += len(reply)
+                        if self.obuf_high and self.transport.get_write_buffer_size() > srv.obuf_check_min:
+                            srv.dispatch.check_output_limits(self)
+                    else:
+                        self.write(reply)
+                if self.flags & F_CLOSE_AFTER_REPLY:
+                    self.close()
+                elif self.reader.pending_bytes > srv.client_query_buffer_limit:
+                    self._qbuf_overflow()
+                return
         if self.queued is not None:
             # commands read earlier but held while the client was blocked/paused
             held = self.queued
@@ -196,15 +239,14 @@ class Client(asyncio.Protocol):
             perr = cmds.pop()
         table = srv.fast_commands
         self.outq = out = []
-        now = _time_ns()
-        srv.now_ms = srv.client_cmd_start = now // 1000000
+        t = _perf_ns()      # start of the current run
+        srv.now_ms = (t + srv.clock_offset_ns) // 1000000
         solo = srv.slow_ns < RUN_MIN_THRESHOLD_NS
         gated = self.gated or srv.gated     # changed only by slow-path commands
         ncmds = 0           # commands consumed, when the loop breaks
         run = _NO_RUN       # the command of the current run, from cmds[start]
         start = 0
         amin = amax = 0     # run.amin, run.amax
-        t = _perf_ns()      # start of the current run
         for i, argv in enumerate(cmds):
             cmd = table.get(argv[0])
             if cmd is not run:
@@ -278,17 +320,14 @@ class Client(asyncio.Protocol):
             self.queued = cmds[ncmds:]
         self.outq = None
         if ncmds:
-            self.tot_cmds += ncmds
             srv.stat_numcommands += ncmds
-            self.last_interaction = now / 1e9
+            self.last_interaction = srv.now_ms
         if out:
             data = b"".join(out) if len(out) > 1 else out[0]
             if self.push_buf is None and not self.closed:
                 # write(), inlined
                 self.transport.write(data)
-                n = len(data)
-                self.tot_net_out += n
-                srv.stat_net_output_bytes += n
+                srv.stat_net_output_bytes += len(data)
                 if self.obuf_high and self.transport.get_write_buffer_size() > srv.obuf_check_min:
                     srv.dispatch.check_output_limits(self)
             else:
@@ -353,9 +392,7 @@ class Client(asyncio.Protocol):
             buf.append(data)
             data = b"".join(buf)
         self.transport.write(data)
-        n = len(data)
-        self.tot_net_out += n
-        self.server.stat_net_output_bytes += n
+        self.server.stat_net_output_bytes += len(data)
         if self.obuf_high and self.transport.get_write_buffer_size() > self.server.obuf_check_min:
             self.server.dispatch.check_output_limits(self)
 

@@ -10,7 +10,8 @@ def start(server):
     loop = server.loop
 
     def tick():
-        server.now_ms = int(time.time() * 1000)
+        server.clock_offset_ns = time.time_ns() - time.perf_counter_ns()
+        server.clock_ms()
         server.cronloops = getattr(server, "cronloops", 0) + 1
         sample_ops(server)
         for fn in list(server.cron_handlers):

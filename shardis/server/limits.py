@@ -35,7 +35,7 @@ def install(server):
                 continue
             if c.kind == "replica" or c.channels_count():
                 continue
-            if now - c.last_interaction > limit:
+            if now * 1000 - c.last_interaction > limit * 1000:
                 srv.log("verbose", f"Closing idle client id={c.id} addr={c.addr}")
                 c.close()
 

@@ -41,7 +41,9 @@ class Server:
         cfg = self.config
         self.start_time = time.time()
         self.now_ms = int(self.start_time * 1000)
-        self.client_cmd_start = self.now_ms
+        # wall clock = perf_counter_ns() + clock_offset_ns: the hot loop reads
+        # one clock per read; cron re-synchronises the offset hz times a second
+        self.clock_offset_ns = time.time_ns() - time.perf_counter_ns()
         self.run_id = os.urandom(20).hex()
         self.pid = os.getpid()
         self.version = __version__
@@ -192,6 +194,12 @@ class Server:
             c.reader.max_bulk = v
 
     # -- logging --------------------------------------------------------------------
+    def clock_ms(self):
+        """The wall clock in ms as the hot loop reads it (monotonic clock plus
+        the offset cron keeps), stored in ``now_ms``."""
+        self.now_ms = (time.perf_counter_ns() + self.clock_offset_ns) // 1000000
+        return self.now_ms
+
     def log(self, level, msg):
         if LOG_LEVELS.get(level, 2) < self.loglevel:
             return
