@@ -8,6 +8,7 @@ registered as ``"container|sub"`` (e.g. ``"config|get"``).
 ``registry.build()`` joins these handlers with the metadata in table.json.
 """
 HANDLERS = {}
+BATCHES = {}
 
 
 def command(name):
@@ -15,6 +16,25 @@ def command(name):
     subcommand)."""
     def deco(fn):
         HANDLERS[name] = fn
+        return fn
+    return deco
+
+
+def batch(name):
+    """Register ``fn`` as the run handler of ``name``: the hot loop calls
+    ``fn(client, cmds, i, n, out) -> j`` for consecutive calls of ``name``
+    (not a blocking command) starting at ``cmds[i]``, with MONITOR and
+    propagation off. It handles ``cmds[i:j]`` exactly as the handler would,
+    appending one reply per command to ``out``, and stops (returns the index
+    reached) at the first command that is not plain: another name (compared
+    as bytes with ``cmds[i][0]``), another arity than the one it takes,
+    anything needing more than the common case (TTLs, WATCH, notifications,
+    blocked clients, errors). The calls it takes are timed together, at
+    their mean, so each must cost O(1) (for a command Redis does not flag
+    FAST, e.g. SET, the batch must decline a call that could take long).
+    The hot loop runs the rest one by one with ``handler``."""
+    def deco(fn):
+        BATCHES[name] = fn
         return fn
     return deco
 

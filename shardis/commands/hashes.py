@@ -11,7 +11,7 @@ import re
 from fractions import Fraction
 from random import randrange, sample
 
-from shardis.commands import command
+from shardis.commands import command, batch
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int, LLONG_MAX, LLONG_MIN
 from shardis.protocol.resp import OK, CZERO, CONE, integer, error
@@ -107,6 +107,37 @@ def _hset(c, argv):
         db.signal(key)
         return added
     return E.WRONGTYPE
+
+
+@batch("hset")
+def batch_hset(c, cmds, i, n, out):
+    """A run of one-pair HSETs into hashtable hashes (see commands.batch),
+    in a db without TTLs, WATCHed keys or access tracking, notifications off."""
+    db = c.db
+    srv = c.server
+    if db.expires or db.watched or db.access is not None or srv.notify_on:
+        return i
+    data = db.data
+    name = cmds[i][0]
+    ap = out.append
+    start = i
+    for argv in cmds[i:n]:
+        if argv[0] != name or len(argv) != 4:
+            break
+        v = data.get(argv[1])
+        if v.__class__ is not HashHT:
+            break
+        f = argv[2]
+        if f in v:
+            v[f] = argv[3]
+            ap(CZERO)
+        else:
+            v[f] = argv[3]
+            v._keys = None
+            ap(CONE)
+        i += 1
+    srv.dirty += i - start
+    return i
 
 
 @command("hset")

@@ -3,7 +3,7 @@ BRPOPLPUSH, BLMPOP). Values are shardis.types.list ListPack / QuickList;
 a ListPack is immutable, so every write stores the new value back in
 ``db.data`` (TTL untouched) and signals WATCH / blocked clients.
 """
-from shardis.commands import command
+from shardis.commands import command, batch
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int
 from shardis.protocol.resp import integer, error, CZERO, _INTS
@@ -144,6 +144,45 @@ cmd_lpush = command("lpush")(_make_push(True, "lpush"))
 cmd_rpush = command("rpush")(_make_push(False, "rpush"))
 
 
+def _make_push_batch(left):
+    """A run of one-element LPUSHes / RPUSHes onto quicklists (see
+    commands.batch), in a db without TTLs, WATCHed keys, access tracking or
+    blocked clients, notifications off."""
+    def batch_push(c, cmds, i, n, out):
+        db = c.db
+        srv = c.server
+        if db.expires or db.watched or db.access is not None or db.blocking_keys or srv.notify_on:
+            return i
+        data = db.data
+        name = cmds[i][0]
+        ap = out.append
+        start = i
+        for argv in cmds[i:n]:
+            if argv[0] != name or len(argv) != 3:
+                break
+            v = data.get(argv[1])
+            if v.__class__ is not _QL:
+                break
+            x = argv[2]
+            q = v.q
+            if left:
+                q.appendleft(x)
+            else:
+                q.append(x)
+            k = len(x)
+            v.size += k + 2 if 0 < k < 64 and x[0] > 57 else _esize(x)
+            k = len(q)
+            ap(_INTS[k] if k <= 10000 else b":%d\r\n" % k)
+            i += 1
+        srv.dirty += i - start
+        return i
+    return batch_push
+
+
+batch("lpush")(_make_push_batch(True))
+batch("rpush")(_make_push_batch(False))
+
+
 @command("lpushx")
 def cmd_lpushx(c, argv):
     return _push_generic(c, argv, True, True)
@@ -234,6 +273,48 @@ def _make_pop(left, name):
 
 cmd_lpop = command("lpop")(_make_pop(True, "lpop"))
 cmd_rpop = command("rpop")(_make_pop(False, "rpop"))
+
+
+def _make_pop_batch(left):
+    """A run of LPOPs / RPOPs without a count from quicklists that stay
+    non-empty, in a db without TTLs, WATCHed keys or access tracking,
+    notifications off."""
+    def batch_pop(c, cmds, i, n, out):
+        db = c.db
+        srv = c.server
+        if db.expires or db.watched or db.access is not None or srv.notify_on:
+            return i
+        data = db.data
+        name = cmds[i][0]
+        ap = out.append
+        start = i
+        shrink_es = L.SHRINK_ES
+        shrink_count = L.SHRINK_COUNT
+        for argv in cmds[i:n]:
+            if argv[0] != name or len(argv) != 2:
+                break
+            key = argv[1]
+            v = data.get(key)
+            if v.__class__ is not _QL:
+                break
+            q = v.q
+            if len(q) <= 1:
+                break
+            x = q.popleft() if left else q.pop()
+            k = len(x)
+            sz = v.size - (k + 2 if 0 < k < 64 and x[0] > 57 else _esize(x))
+            v.size = sz
+            if sz <= shrink_es and len(q) <= shrink_count:
+                data[key] = L.maybe_shrink(v)
+            ap(b"$%d\r\n%s\r\n" % (k, x))
+            i += 1
+        srv.dirty += i - start
+        return i
+    return batch_pop
+
+
+batch("lpop")(_make_pop_batch(True))
+batch("rpop")(_make_pop_batch(False))
 
 
 # -- reads ----------------------------------------------------------------------------

@@ -22,7 +22,7 @@ class Command:
                  "is_write", "is_readonly", "deny_oom", "is_admin", "no_auth", "allow_stale",
                  "allow_loading", "pubsub_ok", "no_script", "no_multi", "skip_monitor",
                  "skip_slowlog", "is_blocking", "is_fast", "may_replicate", "subcommands",
-                 "parent", "usec", "amin", "amax", "in_runs", "rejected_calls", "failed_calls", "hist",
+                 "parent", "usec", "amin", "amax", "in_runs", "batch", "rejected_calls", "failed_calls", "hist",
                  "key_specs", "movablekeys", "first_key", "last_key", "key_step", "id")
 
     def __init__(self, fullname, spec, handler, parent=None):
@@ -64,6 +64,7 @@ class Command:
         self.may_replicate = "MAY_REPLICATE" in flags
         # the hot loop times consecutive calls of these together (client.py)
         self.in_runs = self.is_fast and not self.is_blocking
+        self.batch = None       # the run handler (commands.batch), set by build()
         self.subcommands = None
         self.key_specs = spec.get("key_specs", [])
         self.usec = 0           # nanoseconds, despite the name, summed
@@ -129,12 +130,17 @@ def build():
     name in Redis's table (implemented or not) to a Command, for COMMAND.
     """
     handlers = load_all()
+    from shardis.commands import BATCHES
     table = load_table()
     every = {}
     for full, spec in table.items():
         if "|" in full:
             continue
-        every[full] = Command(full, spec, handlers.get(full))
+        every[full] = cmd = Command(full, spec, handlers.get(full))
+        if full in BATCHES:
+            if cmd.is_blocking:
+                raise RuntimeError(f"batch handler for {full}, a blocking command")
+            cmd.batch = BATCHES[full]
     for full, spec in table.items():
         if "|" not in full:
             continue

@@ -8,7 +8,7 @@ so their encoding and (for the compact encodings) their order match Redis.
 """
 from random import randrange, sample, shuffle, random as _random
 
-from shardis.commands import command
+from shardis.commands import command, batch
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int, LLONG_MAX, LLONG_MIN
 from shardis.protocol.resp import CZERO, CONE, integer, error
@@ -51,6 +51,38 @@ def _read(c, key):
 
 
 # -- writes -------------------------------------------------------------------------
+@batch("sadd")
+def batch_sadd(c, cmds, i, n, out):
+    """A run of one-member SADDs into hashtable sets (see commands.batch),
+    in a db without TTLs, WATCHed keys or access tracking, notifications off."""
+    db = c.db
+    srv = c.server
+    if db.expires or db.watched or db.access is not None or srv.notify_on:
+        return i
+    data = db.data
+    name = cmds[i][0]
+    ap = out.append
+    added = 0
+    for argv in cmds[i:n]:
+        if argv[0] != name or len(argv) != 3:
+            break
+        v = data.get(argv[1])
+        if v.__class__ is not SetHT:
+            break
+        m = argv[2]
+        if m in v:
+            ap(CZERO)
+        else:
+            lst = v._list
+            v[m] = len(lst)
+            lst.append(m)
+            added += 1
+            ap(CONE)
+        i += 1
+    srv.dirty += added
+    return i
+
+
 @command("sadd")
 def cmd_sadd(c, argv):
     db = c.db

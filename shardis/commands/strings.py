@@ -6,7 +6,7 @@ Integer results are stored as their decimal bytes: OBJECT ENCODING derives
 import re
 from fractions import Fraction
 
-from shardis.commands import command
+from shardis.commands import command, batch
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int, LLONG_MAX, LLONG_MIN
 from shardis.protocol.resp import OK, CZERO, CONE, EMPTY_BULK, bulk, integer, error
@@ -37,6 +37,37 @@ def cmd_get(c, argv):
     if v.__class__ is not _BYTES and v.__class__ is not _BYTEARRAY:
         return E.WRONGTYPE
     return b"$%d\r\n%s\r\n" % (len(v), v)
+
+
+@batch("get")
+def batch_get(c, cmds, i, n, out):
+    """A run of GETs (see commands.batch): hits and misses of strings in a
+    db without TTLs, access tracking or keymiss events."""
+    db = c.db
+    ctx = db.ctx
+    if db.expires or db.access is not None or ctx.notify_on:
+        return i
+    data = db.data
+    name = cmds[i][0]
+    nil = c.r.nil
+    ap = out.append
+    start = i
+    hits = 0
+    for argv in cmds[i:n]:
+        if argv[0] != name or len(argv) != 2:
+            break
+        v = data.get(argv[1])
+        if v is None:
+            ap(nil)
+        elif v.__class__ is _BYTES:
+            ap(b"$%d\r\n%s\r\n" % (len(v), v))
+            hits += 1
+        else:
+            break
+        i += 1
+    ctx.stat_keyspace_hits += hits
+    ctx.stat_keyspace_misses += i - start - hits
+    return i
 
 
 # Option flags of SET / GETEX (Redis's OBJ_SET_* / OBJ_* flags).
@@ -121,6 +152,33 @@ def cmd_set(c, argv):
             srv.notify(db, "$", "set", key)
         return OK
     return _set_generic(c, argv)
+
+
+@batch("set")
+def batch_set(c, cmds, i, n, out):
+    """A run of plain SETs (no options) over missing keys or strings (SET is
+    not FAST: replacing an aggregate frees it, which may take long, and is
+    left to the one-by-one path), in a db without TTLs, WATCHed keys, access
+    tracking or blocked clients, notifications off."""
+    db = c.db
+    srv = c.server
+    if db.expires or db.watched or db.access is not None or db.blocking_keys or srv.notify_on:
+        return i
+    data = db.data
+    name = cmds[i][0]
+    start = i
+    for argv in cmds[i:n]:
+        if argv[0] != name or len(argv) != 3:
+            break
+        key = argv[1]
+        old = data.get(key)
+        if old is not None and old.__class__ is not _BYTES:
+            break
+        data[key] = argv[2]
+        i += 1
+    srv.dirty += i - start
+    out.extend([OK] * (i - start))
+    return i
 
 
 def _set_generic(c, argv):
@@ -574,6 +632,37 @@ def cmd_incr(c, argv):
             srv.notify(db, "$", "incrby", key)
         return _INTS[new] if new <= 10000 else b":%d\r\n" % new
     return _incr_generic(c, key, 1)
+
+
+@batch("incr")
+def batch_incr(c, cmds, i, n, out):
+    """A run of INCRs on missing keys and canonical non-negative integers
+    far from overflow, in a db without TTLs, WATCHed keys, access tracking
+    or blocked clients, notifications off."""
+    db = c.db
+    srv = c.server
+    if db.expires or db.watched or db.access is not None or db.blocking_keys or srv.notify_on:
+        return i
+    data = db.data
+    name = cmds[i][0]
+    ap = out.append
+    start = i
+    for argv in cmds[i:n]:
+        if argv[0] != name or len(argv) != 2:
+            break
+        key = argv[1]
+        v = data.get(key)
+        if v is None:
+            new = 1
+        elif v.__class__ is _BYTES and len(v) < 18 and v.isdigit() and (v[0] != 48 or len(v) == 1):
+            new = int(v) + 1
+        else:
+            break
+        data[key] = b"%d" % new
+        ap(_INTS[new] if new <= 10000 else b":%d\r\n" % new)
+        i += 1
+    srv.dirty += i - start
+    return i
 
 
 @command("decr")

@@ -30,9 +30,6 @@ _BUCKET = [(d * d).bit_length() for d in range(_NBUCKET)]
 RUN_MIN_THRESHOLD_NS = 1000000
 
 
-_NO_RUN = object()   # process_input's "no run yet" (None is what a miss in the table gives)
-
-
 def _account(c, cmd, n, dt, cmds, end):
     """Statistics of a run of ``n`` calls of ``cmd`` that took ``dt`` ns in
     all, ``cmds[end - n:end]``: the time, the calls (each in the latency
@@ -243,70 +240,81 @@ class Client(asyncio.Protocol):
         srv.now_ms = (t + srv.clock_offset_ns) // 1000000
         solo = srv.slow_ns < RUN_MIN_THRESHOLD_NS
         gated = self.gated or srv.gated     # changed only by slow-path commands
-        ncmds = 0           # commands consumed, when the loop breaks
-        run = _NO_RUN       # the command of the current run, from cmds[start]
-        start = 0
-        amin = amax = 0     # run.amin, run.amax
-        for i, argv in enumerate(cmds):
+        n = len(cmds)
+        ncmds = n           # commands consumed (fewer when the loop breaks)
+        i = 0
+        while i < n:
+            argv = cmds[i]
             cmd = table.get(argv[0])
-            if cmd is not run:
-                if run is not _NO_RUN:
-                    t1 = _perf_ns()
-                    _account(self, run, i - start, t1 - t, cmds, i)
-                    t = t1
-                    run = _NO_RUN
-                if cmd is None or gated or not cmd.amin <= len(argv) <= cmd.amax:
-                    if self._call_slow(argv, cmd, out):
-                        ncmds = i + 1
-                        break
-                    gated = self.gated or srv.gated
-                    t = _perf_ns()
-                    continue
-                if solo or not cmd.in_runs:
-                    if self._call_alone(argv, cmd, out, t):
-                        ncmds = i + 1
-                        break
-                    t = _perf_ns()
-                    continue
-                run = cmd
-                start = i
-                amin = cmd.amin
-                amax = cmd.amax
-            elif gated or not amin <= len(argv) <= amax:
-                t1 = _perf_ns()
-                _account(self, run, i - start, t1 - t, cmds, i)
-                run = _NO_RUN
+            if cmd is None or gated or not cmd.amin <= len(argv) <= cmd.amax:
                 if self._call_slow(argv, cmd, out):
                     ncmds = i + 1
                     break
                 gated = self.gated or srv.gated
                 t = _perf_ns()
+                i += 1
                 continue
-            # A command in a run (FAST, not BLOCKING) never blocks nor stays silent
-            # (tests/unit/test_fast_path.py), so its reply is bytes; if one
-            # were not, the comparison raises and the client gets an error.
-            try:
-                reply = cmd.handler(self, argv)
-                if b"-" <= reply < b".":        # an error reply
-                    srv.dispatch.count_error(cmd, reply)
-            except Exception as e:  # a bug must cost one reply, not the connection
-                reply = srv.dispatch.internal_error(self, argv, e)
-            if srv.call_hooks:                  # MONITOR, propagation
-                srv.dispatch.after_call(self, argv, cmd)
-            out.append(reply)
+            batch = cmd.batch
+            if solo or (batch is None and not cmd.in_runs):
+                if self._call_alone(argv, cmd, out, t):
+                    ncmds = i + 1
+                    break
+                t = _perf_ns()
+                i += 1
+                continue
+            # A run: cmds[i:] calling ``cmd`` with a valid arity. Its batch
+            # handler, if any, takes the plain cases in one call; the rest of
+            # a FAST command's run goes one by one below.
+            start = i
+            if batch is not None and not srv.call_hooks:
+                k = len(out)
+                try:
+                    i = batch(self, cmds, i, n, out)
+                except Exception as e:  # a bug must cost one reply, not the connection
+                    i += len(out) - k
+                    out.append(srv.dispatch.internal_error(self, cmds[i], e))
+                    i += 1
+            if not cmd.in_runs:
+                # a command that is not FAST: what its batch declined is timed alone
+                if i == start:
+                    if self._call_alone(argv, cmd, out, t):
+                        ncmds = i + 1
+                        break
+                    t = _perf_ns()
+                    i += 1
+                    continue
+            else:
+                amin = cmd.amin
+                amax = cmd.amax
+                handler = cmd.handler
+                while i < n:
+                    argv = cmds[i]
+                    if table.get(argv[0]) is not cmd or not amin <= len(argv) <= amax:
+                        break
+                    # A command in a run (FAST, not BLOCKING) never blocks nor stays
+                    # silent (tests/unit/test_fast_path.py), so its reply is bytes;
+                    # if one were not, the comparison raises and the client gets an error.
+                    try:
+                        reply = handler(self, argv)
+                        if b"-" <= reply < b".":        # an error reply
+                            srv.dispatch.count_error(cmd, reply)
+                    except Exception as e:  # a bug must cost one reply, not the connection
+                        reply = srv.dispatch.internal_error(self, argv, e)
+                    if srv.call_hooks:                  # MONITOR, propagation
+                        srv.dispatch.after_call(self, argv, cmd)
+                    out.append(reply)
+                    i += 1
+                    if srv.ready_keys:
+                        # clients blocked on keys this command wrote are served
+                        # after its reply is queued, as Redis does after call()
+                        break
+            t1 = _perf_ns()
+            _account(self, cmd, i - start, t1 - t, cmds, i)
+            t = t1
             if srv.ready_keys:
-                # clients blocked on keys this command wrote are served after
-                # its reply is queued, as Redis does after call()
-                t1 = _perf_ns()
-                _account(self, run, i + 1 - start, t1 - t, cmds, i + 1)
-                run = _NO_RUN
                 srv.handle_ready_keys()
                 gated = self.gated or srv.gated
                 t = _perf_ns()
-        else:
-            ncmds = len(cmds)
-            if run is not _NO_RUN:
-                _account(self, run, ncmds - start, _perf_ns() - t, cmds, ncmds)
         if perr is not None:
             if ncmds == len(cmds):
                 out.append(error("ERR " + perr.message))

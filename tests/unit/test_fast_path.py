@@ -190,11 +190,34 @@ def test_a_run_command_without_a_reply_costs_an_error_not_the_connection():
     srv = Server()
     c = _client(srv)
     get = srv.commands[b"get"]
-    real = get.handler
+    real, real_batch = get.handler, get.batch
     get.handler = lambda c, argv: None
+    get.batch = None            # the one-by-one path
     try:
         c.data_received(_enc("GET", "a") + _enc("PING"))
     finally:
-        get.handler = real
+        get.handler, get.batch = real, real_batch
     out = b"".join(c.transport.out)
     assert out.startswith(b"-ERR internal error while running 'GET'") and out.endswith(b"+PONG\r\n")
+
+
+def test_a_batch_handler_that_raises_costs_one_reply():
+    """A bug in a batch handler: the commands it finished keep their replies,
+    the one it failed on gets an internal error, the rest run one by one."""
+    srv = Server()
+    c = _client(srv)
+    get = srv.commands[b"get"]
+    real_batch = get.batch
+
+    def broken(c, cmds, i, n, out):
+        out.append(b"$-1\r\n")        # the first GET answered, then a crash
+        raise RuntimeError("boom")
+    get.batch = broken
+    try:
+        c.data_received(_enc("SET", "k", "v") + _enc("GET", "a") + _enc("GET", "b") + _enc("GET", "k"))
+    finally:
+        get.batch = real_batch
+    out = b"".join(c.transport.out)
+    assert out.startswith(b"+OK\r\n$-1\r\n-ERR internal error while running 'GET'")
+    assert out.endswith(b"\r\n$1\r\nv\r\n")
+    assert get.calls == 3
