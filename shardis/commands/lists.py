@@ -157,23 +157,34 @@ def _make_push_batch(left):
         name = cmds[i][0]
         ap = out.append
         start = i
+        key = None          # the list being pushed to (v, q), its size change
+        v = q = None
+        grow = 0
         for argv in cmds[i:n]:
             if argv[0] != name or len(argv) != 3:
                 break
-            v = data.get(argv[1])
-            if v.__class__ is not _QL:
-                break
+            if argv[1] != key:
+                nv = data.get(argv[1])
+                if nv.__class__ is not _QL:
+                    break
+                if v is not None:
+                    v.size += grow
+                    grow = 0
+                key = argv[1]
+                v = nv
+                q = v.q
             x = argv[2]
-            q = v.q
             if left:
                 q.appendleft(x)
             else:
                 q.append(x)
             k = len(x)
-            v.size += k + 2 if 0 < k < 64 and x[0] > 57 else _esize(x)
+            grow += k + 2 if 0 < k < 64 and x[0] > 57 else _esize(x)
             k = len(q)
             ap(_INTS[k] if k <= 10000 else b":%d\r\n" % k)
             i += 1
+        if v is not None:
+            v.size += grow
         srv.dirty += i - start
         return i
     return batch_push

@@ -6,7 +6,7 @@ import random
 import re
 from math import copysign as _copysign
 
-from shardis.commands import command
+from shardis.commands import command, batch
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int
 from shardis.protocol.resp import integer, error, CZERO, CONE, format_double
@@ -908,6 +908,45 @@ def _zpop(c, argv, maxside):
     if c.r.version == 3 and not has_count:
         return _flat3(c, out)
     return _pairs_reply(c, out, True)
+
+
+def _make_zpop_batch(maxside):
+    """A run of ZPOPMINs / ZPOPMAXes without a count from skiplists that
+    stay non-empty (see commands.batch), in a db without TTLs, WATCHed keys
+    or access tracking, notifications off."""
+    end = -1 if maxside else 0
+
+    def batch_zpop(c, cmds, i, n, out):
+        db = c.db
+        srv = c.server
+        if db.expires or db.watched or db.access is not None or srv.notify_on:
+            return i
+        data = db.data
+        name = cmds[i][0]
+        ap = out.append
+        start = i
+        resp3 = c.r.version == 3
+        for argv in cmds[i:n]:
+            if argv[0] != name or len(argv) != 2:
+                break
+            v = data.get(argv[1])
+            if v.__class__ is not _ZS or len(v.d) <= 1:
+                break
+            s, m = v.sl.pop(end)
+            del v.d[m]
+            f = _fd(s)
+            if resp3:
+                ap(b"*2\r\n$%d\r\n%s\r\n,%s\r\n" % (len(m), m, f))
+            else:
+                ap(b"*2\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(m), m, len(f), f))
+            i += 1
+        srv.dirty += i - start
+        return i
+    return batch_zpop
+
+
+batch("zpopmin")(_make_zpop_batch(False))
+batch("zpopmax")(_make_zpop_batch(True))
 
 
 def _flat3(c, out):

@@ -61,12 +61,13 @@ def _servers():
     return with_batches, without
 
 
-KEYS = ["s1", "s2", "n1", "n2", "big", "small", "bigset", "bigh", "l0", "nokey"]
+KEYS = ["s1", "s2", "n1", "n2", "big", "small", "bigset", "bigh", "l0", "bigz", "z2", "nokey"]
 
 
 def _random_command(r):
     k = r.choice(KEYS)
-    name = r.choice(["GET", "SET", "INCR", "LPUSH", "RPUSH", "LPOP", "RPOP", "SADD", "HSET"])
+    name = r.choice(["GET", "SET", "INCR", "LPUSH", "RPUSH", "LPOP", "RPOP", "SADD", "HSET",
+                     "ZPOPMIN", "ZPOPMAX"])
     if r.random() < 0.15:
         name = name.lower() if r.random() < 0.5 else name.capitalize()
     u = name.upper()
@@ -83,7 +84,7 @@ def _random_command(r):
         return [name] if odd else [name, k]
     if u in ("LPUSH", "RPUSH"):
         return [name, k, x, "y"] if odd else [name, k, x]
-    if u in ("LPOP", "RPOP"):
+    if u in ("LPOP", "RPOP", "ZPOPMIN", "ZPOPMAX"):
         return [name, k, "2"] if odd else [name, k]
     if u == "SADD":
         return [name, k, x, "z"] if odd else [name, k, x]
@@ -94,7 +95,9 @@ def _setup():
     cmds = [["SET", "s1", "hello"], ["SET", "n1", "41"], ["RPUSH", "big"] + ["element-%040d" % i for i in range(300)],
             ["RPUSH", "small", "a", "b"], ["SADD", "bigset"] + ["m%d" % i for i in range(200)],
             ["HSET", "bigh"] + [x for i in range(600) for x in ("f%d" % i, "v")],
-            ["RPUSH", "l0", "only"]]
+            ["RPUSH", "l0", "only"],
+            ["ZADD", "bigz"] + [x for i in range(400) for x in (str(i % 50 - 7.5), "m%d" % i)],
+            ["ZADD", "z2", "1", "a", "2", "b"]]
     return cmds
 
 
@@ -110,6 +113,8 @@ def _state(c):
             out.append(_send(c, ["LRANGE", k, "0", "-1"]))
         elif t == b"+set\r\n":
             out.append(sorted(_send(c, ["SMEMBERS", k]).split(b"\r\n")))
+        elif t == b"+zset\r\n":
+            out.append(_send(c, ["ZRANGE", k, "0", "-1", "WITHSCORES"]))
         elif t == b"+hash\r\n":
             out.append(sorted(_send(c, ["HGETALL", k]).split(b"\r\n")))
     srv = c.server
@@ -131,6 +136,9 @@ def test_random_pipelines_match_the_one_by_one_handlers(seed):
         assert _send(ca, cmd) == _send(cb, cmd)
     # the encodings the batch handlers take, and one they decline
     for c in (ca, cb):
+        if seed % 2:
+            _send(c, ["HELLO", "3"])
+        assert _send(c, ["OBJECT", "ENCODING", "bigz"]) == b"$8\r\nskiplist\r\n"
         assert _send(c, ["OBJECT", "ENCODING", "big"]) == b"$9\r\nquicklist\r\n"
         assert _send(c, ["OBJECT", "ENCODING", "small"]) == b"$8\r\nlistpack\r\n"
         assert _send(c, ["OBJECT", "ENCODING", "bigset"]) == b"$9\r\nhashtable\r\n"
