@@ -186,7 +186,6 @@ class Client(asyncio.Protocol):
                 except Exception as e:  # a bug must cost one reply, not the connection
                     reply = srv.dispatch.internal_error(self, argv, e)
                 dt = _perf_ns() - t
-                self.outq = None
                 self.last_cmd = cmd.fullname
                 cmd.usec += dt
                 cmd.hist[_BUCKET[dt] if dt < _NBUCKET else (dt * dt).bit_length()] += 1
@@ -199,16 +198,14 @@ class Client(asyncio.Protocol):
                 if reply.__class__ is bytes:
                     if b"-" <= reply < b".":        # an error reply
                         srv.dispatch.count_error(cmd, reply)
-                    if out:
-                        out.append(reply)
-                        reply = b"".join(out)
-                elif out:                           # pushes, and no reply (yet)
-                    reply = b"".join(out)
-                else:
-                    reply = None
+                    out.append(reply)
                 if srv.ready_keys:
+                    # served after this reply is queued: what serving them
+                    # pushes to this client (keyspace events) comes after it
                     srv.handle_ready_keys()
-                if reply is not None:
+                self.outq = None
+                if out:
+                    reply = out[0] if len(out) == 1 else b"".join(out)
                     if self.push_buf is None and not self.closed:
                         self.transport.write(reply)
                         srv.stat_net_output_bytes += len(reply)

@@ -221,3 +221,19 @@ def test_a_batch_handler_that_raises_costs_one_reply():
     assert out.startswith(b"+OK\r\n$-1\r\n-ERR internal error while running 'GET'")
     assert out.endswith(b"\r\n$1\r\nv\r\n")
     assert get.calls == 3
+
+
+def test_a_lone_command_reply_comes_before_what_serving_blocked_clients_pushes():
+    """One command in a read (the pipeline-1 path): a client blocked on the
+    key it pushed to is served after its reply is queued, so a keyspace
+    event that serving sends to this client follows the reply, as in Redis."""
+    srv = Server()
+    blocked, c = _client(srv), _client(srv)
+    c.data_received(_enc("HELLO", "3") + _enc("CONFIG", "SET", "notify-keyspace-events", "El"))
+    c.data_received(_enc("SUBSCRIBE", "__keyevent@0__:lpop"))
+    blocked.data_received(_enc("BLPOP", "q", "0"))
+    c.transport.out.clear()
+    c.data_received(_enc("LPUSH", "q", "x"))
+    out = b"".join(c.transport.out)
+    assert out == b":1\r\n>3\r\n$7\r\nmessage\r\n$19\r\n__keyevent@0__:lpop\r\n$1\r\nq\r\n"
+    assert b"".join(blocked.transport.out) == b"*2\r\n$1\r\nq\r\n$1\r\nx\r\n"
