@@ -350,14 +350,10 @@ def _zadd_one_skip(c, db, key, v, s, m):
     d = v.d
     old = d.get(m)
     if old is None:
-        d[m] = s
-        v.sl.add((s, m))
+        v.insert(m, s)
         r = CONE
     elif old != s:
-        sl = v.sl
-        sl.remove((old, m))
-        d[m] = s
-        sl.add((s, m))
+        v.insert(m, s, old)
         r = CZERO
     else:
         return CZERO
@@ -888,8 +884,7 @@ def _zpop(c, argv, maxside):
     if v.__class__ is _ZS and not has_count and len(v.d) > 1:
         # fast path: one member off a skiplist that stays non-empty
         key = argv[1]
-        s, m = v.sl.pop(-1 if maxside else 0)
-        del v.d[m]
+        s, m = v.pop(-1 if maxside else 0)
         if db.watched:
             db.ctx.touch_watched(db, key)
         srv = c.server
@@ -932,8 +927,7 @@ def _make_zpop_batch(maxside):
             v = data.get(argv[1])
             if v.__class__ is not _ZS or len(v.d) <= 1:
                 break
-            s, m = v.sl.pop(end)
-            del v.d[m]
+            s, m = v.pop(end)
             f = _fd(s)
             if resp3:
                 ap(b"*2\r\n$%d\r\n%s\r\n,%s\r\n" % (len(m), m, f))

@@ -11,9 +11,15 @@ sorted set is one immutable packed blob, entries in (score, member) order::
            0xF1: i32 LE; 0xF2: IEEE double LE (fractions, big values, -0.0, inf)
 
 ``ZSkip`` (OBJECT ENCODING "skiplist") is Redis's dict + skiplist pair: a
-member -> score ``dict`` and a ``sortedcontainers.SortedList`` of
-(score, member) tuples (the order-statistic role of the skiplist: add,
-remove, rank, index and bisect in O(log n)).
+member -> score ``dict`` and a ``sortedcontainers.SortedList`` (the
+order-statistic role of the skiplist: add, remove, rank, index and bisect
+in O(log n)) of one ``bytes`` per element: ``skey(score) + member``, where
+``skey`` is 8 big-endian bytes that sort as the double does. Bytes compare
+with one memcmp, where (score, member) tuples cost a tuple, a float and a
+generic comparison per step of every bisection: ZADD on a 100k-member set
+went from ~13.5 to ~6 µs. ``seq()`` presents the list as (score, member)
+pairs (the score from the dict, so -0.0 keeps its sign; ``skey`` files
+-0.0 with 0.0, as the comparison of doubles does).
 
 Both classes share one API. A ZPack is immutable, so mutators return the
 (possibly new) value and the caller stores it back (``db.data[key] = v``):
@@ -268,6 +274,69 @@ class ZPack(bytes):
         return self.__sizeof__()
 
 
+_Q = struct.Struct("<Q")
+_BEQ = struct.Struct(">Q")
+_SIGN = 1 << 63
+_ALL = (1 << 64) - 1
+
+
+def _order(s):
+    """The double ``s`` as an unsigned 64-bit integer in the same order
+    (-0.0 as 0.0)."""
+    u = _Q.unpack(_DBL.pack(s + 0.0))[0]      # + 0.0: -0.0 becomes 0.0
+    return u ^ _ALL if u & _SIGN else u | _SIGN
+
+
+def skey(s):
+    """8 bytes that sort (as bytes) as the score ``s`` does."""
+    u = _Q.unpack(_DBL.pack(s + 0.0))[0]
+    return _BEQ.pack(u ^ _ALL if u & _SIGN else u | _SIGN)
+
+
+class _Pairs:
+    """A ZSkip's elements as a sorted sequence of (score, member): len,
+    indexing, slicing, iteration, and bisection by (score,), (score, member)
+    or (score, TOP) keys, as on a list of tuples."""
+    __slots__ = ("sl", "d")
+
+    def __init__(self, z):
+        self.sl = z.sl
+        self.d = z.d
+
+    def __len__(self):
+        return len(self.sl)
+
+    def __getitem__(self, i):
+        d = self.d
+        if i.__class__ is slice:
+            return [(d[k[8:]], k[8:]) for k in self.sl[i]]
+        m = self.sl[i][8:]
+        return d[m], m
+
+    def __iter__(self):
+        d = self.d
+        for k in self.sl:
+            m = k[8:]
+            yield d[m], m
+
+    def _index(self, key, right):
+        sl = self.sl
+        if len(key) == 1:                   # (score,): before every member of it
+            return sl.bisect_left(skey(key[0]))
+        m = key[1]
+        if m is TOP:                        # (score, TOP): after every member of it
+            u = _order(key[0])
+            return len(sl) if u == _ALL else sl.bisect_left(_BEQ.pack(u + 1))
+        k = skey(key[0]) + m
+        return sl.bisect_right(k) if right else sl.bisect_left(k)
+
+    def bisect_left(self, key):
+        return self._index(key, False)
+
+    def bisect_right(self, key):
+        return self._index(key, True)
+
+
 class ZSkip:
     __slots__ = ("d", "sl")
     TYPE = b"zset"
@@ -280,7 +349,7 @@ class ZSkip:
     @classmethod
     def from_seq(cls, seq):
         z = cls()
-        z.sl = SortedList(seq)
+        z.sl = SortedList([skey(s) + m for s, m in seq])
         z.d = {m: s for s, m in seq}
         return z
 
@@ -288,10 +357,11 @@ class ZSkip:
         return len(self.d)
 
     def seq(self):
-        return self.sl
+        return _Pairs(self)
 
     def items(self):
-        return [(m, s) for s, m in self.sl]
+        d = self.d
+        return [(k[8:], d[k[8:]]) for k in self.sl]
 
     def score(self, member):
         return self.d.get(member)
@@ -300,7 +370,7 @@ class ZSkip:
         s = self.d.get(member)
         if s is None:
             return None
-        return self.sl.bisect_left((s, member))
+        return self.sl.bisect_left(skey(s) + member)
 
     def add(self, member, score):
         d = self.d
@@ -308,21 +378,34 @@ class ZSkip:
         if old is not None:
             if old == score:
                 return self
-            self.sl.remove((old, member))
+            self.sl.remove(skey(old) + member)
         d[member] = score
-        self.sl.add((score, member))
+        self.sl.add(skey(score) + member)
         return self
+
+    def insert(self, member, score, old=None):
+        """Add a member that is not in the set (``old`` None) or move one
+        from score ``old`` (``old != score``)."""
+        if old is not None:
+            self.sl.remove(skey(old) + member)
+        self.d[member] = score
+        self.sl.add(skey(score) + member)
 
     def remove(self, member):
         s = self.d.pop(member, None)
         if s is None:
             return self, False
-        self.sl.remove((s, member))
+        self.sl.remove(skey(s) + member)
         return self, True
+
+    def pop(self, index):
+        """Remove the element at ``index`` (0 or -1): (score, member)."""
+        m = self.sl.pop(index)[8:]
+        return self.d.pop(m), m
 
     def memory_usage(self):
         n = len(self.d)
-        return 232 + n * (56 + 72 + 24 + 8) + sum(33 + len(m) for m in self.d)
+        return 232 + n * (72 + 24 + 8) + sum(2 * (33 + len(m)) + 8 for m in self.d)
 
 
 def from_pairs(pairs):
