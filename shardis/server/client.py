@@ -150,31 +150,16 @@ class Client(asyncio.Protocol):
         self.obuf_high = False
 
     def data_received(self, data):
-        self.server.stat_net_input_bytes += len(data)
+        srv = self.server
+        srv.stat_net_input_bytes += len(data)
         if self.flags & F_BLOCKED or self.pause_blocked:
             self.reader.feed(data)
             self._check_qbuf()
             return
-        self.process_input(self.reader.feed_read(data))
-
-    # -- the hot path ---------------------------------------------------------
-    def process_input(self, cmds=None):
-        """Run the commands of a read (``cmds``), or whatever the reader holds.
-
-        Per command the common case costs one dict get (``srv.fast_commands``
-        holds no container, connection-state or MULTI command: those go to
-        ``call_slow``), the gate and arity tests, the call, the error test and
-        two rare-case flags. Time is accounted per *run*: consecutive calls of
-        one FAST, non-blocking command (a pipeline of GETs) are timed together and each call
-        is counted at the run's mean (see docs/ARCHITECTURE.md, "Hot path");
-        other commands, and every command while a slowlog or latency threshold
-        under RUN_MIN_THRESHOLD_NS is set, are timed one by one."""
-        srv = self.server
-        if cmds is None:
-            cmds = self.reader.read_all()
+        cmds = self.reader.feed_read(data)
         if len(cmds) == 1 and self.queued is None and not (self.gated or srv.gated):
-            # One command in the read (the pipeline-1 case), ungated: the
-            # loop below without its run bookkeeping.
+            # One command in the read (the pipeline-1 case), ungated:
+            # process_input's loop without its run bookkeeping.
             argv = cmds[0]
             cmd = srv.fast_commands.get(argv[0]) if argv.__class__ is list else None
             if cmd is not None and cmd.amin <= len(argv) <= cmd.amax:
@@ -218,6 +203,23 @@ class Client(asyncio.Protocol):
                 elif self.reader.pending_bytes > srv.client_query_buffer_limit:
                     self._qbuf_overflow()
                 return
+        self.process_input(cmds)
+
+    # -- the hot path ---------------------------------------------------------
+    def process_input(self, cmds=None):
+        """Run the commands of a read (``cmds``), or whatever the reader holds.
+
+        Per command the common case costs one dict get (``srv.fast_commands``
+        holds no container, connection-state or MULTI command: those go to
+        ``call_slow``), the gate and arity tests, the call, the error test and
+        two rare-case flags. Time is accounted per *run*: consecutive calls of
+        one FAST, non-blocking command (a pipeline of GETs) are timed together and each call
+        is counted at the run's mean (see docs/ARCHITECTURE.md, "Hot path");
+        other commands, and every command while a slowlog or latency threshold
+        under RUN_MIN_THRESHOLD_NS is set, are timed one by one."""
+        srv = self.server
+        if cmds is None:
+            cmds = self.reader.read_all()
         if self.queued is not None:
             # commands read earlier but held while the client was blocked/paused
             held = self.queued
