@@ -51,9 +51,30 @@ def norm(cmds):
 SPLITS = [None, [1], [2], [3], [5, 1, 7], [64]]
 
 
+def parse_reads(data, pieces=None):
+    """The same through ``feed_read`` (the client's per-read call), after a
+    first read that leaves the reader at a command boundary (where its short
+    paths apply)."""
+    r = RequestReader()
+    assert r.feed_read(b"*1\r\n$4\r\nPING\r\n") == [[b"PING"]]
+    assert r.feed_read(b"*1\r\n$4\r\nPING\r\n") == [[b"PING"]]
+    out = []
+    pieces = pieces or [len(data)]
+    i = k = 0
+    while i < len(data):
+        n = pieces[k % len(pieces)]
+        out += r.feed_read(data[i:i + n])
+        i += n
+        k += 1
+        if out and out[-1].__class__ is ProtocolErr:
+            break
+    return out
+
+
 def check(data, expected):
     for sp in SPLITS:
         assert norm(parse(data, sp)) == expected, sp
+        assert norm(parse_reads(data, sp)) == expected, sp
 
 
 def test_simple_commands():
@@ -85,6 +106,12 @@ def test_errors():
     check(b"*1\r\nfoo\r\n", ["Protocol error: expected '$', got 'f'"])
     check(b"*2\r\n$4\r\nECHO\r\n:1\r\n", ["Protocol error: expected '$', got ':'"])
     check(b"*2\r\n$4\r\nECHO\r\n*1\r\n$1\r\na\r\n", ["Protocol error: expected '$', got '*'"])
+    # after complete commands in the same read, and followed by more
+    ok = enc(b"PING") + enc(b"GET", b"k")
+    check(ok + b"*2\r\n$4\r\nECHO\r\n:1\r\n" + enc(b"PING"),
+          [[b"PING"], [b"GET", b"k"], "Protocol error: expected '$', got ':'"])
+    check(ok + ok + b"*2\r\n$4\r\nECHO\r\n*1\r\n$1\r\na\r\n",
+          [[b"PING"], [b"GET", b"k"]] * 2 + ["Protocol error: expected '$', got '*'"])
     check(b'ECHO "a\r\n', ["Protocol error: unbalanced quotes in request"])
     check(b"*1\r\n$-1\r\n", ["Protocol error: invalid bulk length"])
     check(b"*01\r\n", ["Protocol error: invalid multibulk length"])
