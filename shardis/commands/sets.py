@@ -217,6 +217,45 @@ def cmd_smove(c, argv):
     return CONE
 
 
+@batch("spop")
+def batch_spop(c, cmds, i, n, out):
+    """A run of SPOPs without a count from hashtable sets that stay
+    non-empty (see commands.batch), in a db without TTLs, WATCHed keys or
+    access tracking, notifications off; the picks as cmd_spop makes them."""
+    db = c.db
+    srv = c.server
+    if db.expires or db.watched or db.access is not None or srv.notify_on:
+        return i
+    data = db.data
+    name = cmds[i][0]
+    ap = out.append
+    start = i
+    for argv in cmds[i:n]:
+        if argv[0] != name or len(argv) != 2:
+            break
+        v = data.get(argv[1])
+        if v.__class__ is not SetHT:
+            break
+        lst = v._list
+        k = len(lst)
+        if k <= 1:
+            break
+        j = (_random() * k).__trunc__()
+        m = lst[j]
+        last = lst.pop()
+        if last is not m:
+            lst[j] = last
+            v[last] = j
+        del v[m]
+        if v._idx is not None:
+            v._idx.discard(m)
+        k = len(m)
+        ap(_HDR[k] + m + _CRLF if k < _NHDR else b"$%d\r\n%s\r\n" % (k, m))
+        i += 1
+    srv.dirty += i - start
+    return i
+
+
 @command("spop")
 def cmd_spop(c, argv):
     db = c.db
