@@ -125,7 +125,8 @@ def _make_push(left, name):
                     q.append(x)
                 n = len(x)
                 # esize(x) inlined for a short string that is no integer
-                v.size += n + 2 if 0 < n < 64 and x[0] > 57 else _esize(x)
+                # (x >= b":": a first byte above "9", so neither a digit nor "-")
+                v.size += n + 2 if n < 64 and x >= b":" else _esize(x)
                 if db.watched:
                     db.ctx.touch_watched(db, key)
                 if db.blocking_keys and key in db.blocking_keys:
@@ -179,7 +180,7 @@ def _make_push_batch(left):
             else:
                 q.append(x)
             k = len(x)
-            grow += k + 2 if 0 < k < 64 and x[0] > 57 else _esize(x)
+            grow += k + 2 if k < 64 and x >= b":" else _esize(x)
             k = len(q)
             ap(_INTS[k] if k <= 10000 else b":%d\r\n" % k)
             i += 1
@@ -267,7 +268,7 @@ def _make_pop(left, name):
                 q = v.q
                 x = q.popleft() if left else q.pop()
                 n = len(x)
-                sz = v.size - (n + 2 if 0 < n < 64 and x[0] > 57 else _esize(x))
+                sz = v.size - (n + 2 if n < 64 and x >= b":" else _esize(x))
                 v.size = sz
                 if sz <= L.SHRINK_ES and len(q) <= L.SHRINK_COUNT:
                     db.data[key] = L.maybe_shrink(v)
@@ -313,7 +314,7 @@ def _make_pop_batch(left):
                 break
             x = q.popleft() if left else q.pop()
             k = len(x)
-            sz = v.size - (k + 2 if 0 < k < 64 and x[0] > 57 else _esize(x))
+            sz = v.size - (k + 2 if k < 64 and x >= b":" else _esize(x))
             v.size = sz
             if sz <= shrink_es and len(q) <= shrink_count:
                 data[key] = L.maybe_shrink(v)
