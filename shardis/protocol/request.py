@@ -31,6 +31,11 @@ _CHECK_MAX = 16 * 1024        # bigger pending input (pipelines, big values): no
 # would allocate the whole list up front (and Redis only grows it as elements
 # arrive), so such input goes to the pure parser.
 _HUGE_ARRAY = re.compile(rb"\*\d{7}")
+# A simple-string ('+') or verbatim ('=') element in a request: hiredis returns
+# it as bytes, as it does a bulk string, and Redis refuses it ("expected '$'").
+# Input where one may be (CRLF then either byte; a bulk payload can hold the
+# same bytes, which only costs a slower parse) goes to the pure parser.
+_SIMPLE_ELEM = re.compile(rb"\r\n[+=]")
 # b"".join(args) is the cheapest whole-command test that every element hiredis
 # returned is a bulk string (bytes): anything else raises TypeError.
 _join = b"".join
@@ -277,6 +282,10 @@ class RequestReader:
             self._chunks = [data]
             self._ndone = 0
             self._last = None
+            if _SIMPLE_ELEM.search(data) is not None:
+                self._to_pure()
+                self.pending_bytes = self._py.pending()
+                return
             self._h.feed(data)
             self._tail = data[-8:]
             self.pending_bytes = len(data)
@@ -303,7 +312,9 @@ class RequestReader:
             return
         t = self._tail
         if _HUGE_ARRAY.search(data) is not None or (
-                b"*" in t and _HUGE_ARRAY.search(t + data[:8]) is not None):
+                b"*" in t and _HUGE_ARRAY.search(t + data[:8]) is not None) or (
+                _SIMPLE_ELEM.search(data) is not None) or (
+                _SIMPLE_ELEM.search(t[-2:] + data[:2]) is not None):
             self._chunks.append(data)
             self._to_pure()
             self.pending_bytes = self._py.pending()
@@ -319,7 +330,8 @@ class RequestReader:
         costs on every request, so the checks are ordered by price)."""
         n = len(data)
         if self._maybe and n > 9 and data[0] == 42 and self._py is None and (
-                data[2] == 13 or data[3] == 13 or _HUGE_ARRAY.search(data) is None):
+                data[2] == 13 or data[3] == 13 or _HUGE_ARRAY.search(data) is None) \
+                and _SIMPLE_ELEM.search(data) is None:
             # The first header has fewer than 7 digits (or no header anywhere
             # has), so hiredis can't be asked for a huge list by it.
             h = self._h

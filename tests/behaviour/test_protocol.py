@@ -92,6 +92,10 @@ MALFORMED = [
     b"*2\r\n$4\r\nECHO\r\n%1\r\n",
     b"*12345678\r\n$4\r\nPING\r\n",
     b"*1\r\n*99999999\r\n",
+    b"*2\r\n$4\r\nECHO\r\n+ab\r\n",
+    b"*2\r\n$4\r\nECHO\r\n=7\r\ntxt:abc\r\n",
+    b"*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n+ab\r\n*1\r\n$4\r\nPING\r\n",
+    b"*2\r\n$4\r\nECHO\r\n$5\r\na\r\n+b\r\n",
 ]
 
 INLINE = [

@@ -106,6 +106,14 @@ def test_errors():
     check(b"*1\r\nfoo\r\n", ["Protocol error: expected '$', got 'f'"])
     check(b"*2\r\n$4\r\nECHO\r\n:1\r\n", ["Protocol error: expected '$', got ':'"])
     check(b"*2\r\n$4\r\nECHO\r\n*1\r\n$1\r\na\r\n", ["Protocol error: expected '$', got '*'"])
+    # simple strings and verbatim strings are not bulk strings either
+    check(b"*2\r\n$4\r\nECHO\r\n+ab\r\n", ["Protocol error: expected '$', got '+'"])
+    check(b"*2\r\n$4\r\nECHO\r\n=7\r\ntxt:abc\r\n", ["Protocol error: expected '$', got '='"])
+    check(enc(b"PING") + b"*2\r\n$4\r\nECHO\r\n+ab\r\n" + enc(b"PING"),
+          [[b"PING"], "Protocol error: expected '$', got '+'"])
+    # payload bytes that look like one are still data
+    check(enc(b"ECHO", b"a\r\n+b") + enc(b"SET", b"k", b"\r\n=") + enc(b"PING"),
+          [[b"ECHO", b"a\r\n+b"], [b"SET", b"k", b"\r\n="], [b"PING"]])
     # after complete commands in the same read, and followed by more
     ok = enc(b"PING") + enc(b"GET", b"k")
     check(ok + b"*2\r\n$4\r\nECHO\r\n:1\r\n" + enc(b"PING"),
