@@ -112,6 +112,7 @@ def test_errors():
     check(enc(b"PING") + b"*2\r\n$4\r\nECHO\r\n+ab\r\n" + enc(b"PING"),
           [[b"PING"], "Protocol error: expected '$', got '+'"])
     # payload bytes that look like one are still data
+    check(enc(b"SET", b"k+", b"v=1") + enc(b"PING"), [[b"SET", b"k+", b"v=1"], [b"PING"]])
     check(enc(b"ECHO", b"a\r\n+b") + enc(b"SET", b"k", b"\r\n=") + enc(b"PING"),
           [[b"ECHO", b"a\r\n+b"], [b"SET", b"k", b"\r\n="], [b"PING"]])
     # after complete commands in the same read, and followed by more
