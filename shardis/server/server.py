@@ -193,13 +193,13 @@ class Server:
         for c in list(getattr(self, "clients", {}).values()):
             c.reader.max_bulk = v
 
-    # -- logging --------------------------------------------------------------------
     def clock_ms(self):
         """The wall clock in ms as the hot loop reads it (monotonic clock plus
         the offset cron keeps), stored in ``now_ms``."""
         self.now_ms = (time.perf_counter_ns() + self.clock_offset_ns) // 1000000
         return self.now_ms
 
+    # -- logging --------------------------------------------------------------------
     def log(self, level, msg):
         if LOG_LEVELS.get(level, 2) < self.loglevel:
             return

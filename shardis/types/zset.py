@@ -16,8 +16,8 @@ order-statistic role of the skiplist: add, remove, rank, index and bisect
 in O(log n)) of one ``bytes`` per element: ``skey(score) + member``, where
 ``skey`` is 8 big-endian bytes that sort as the double does. Bytes compare
 with one memcmp, where (score, member) tuples cost a tuple, a float and a
-generic comparison per step of every bisection: ZADD on a 100k-member set
-went from ~13.5 to ~6 µs. ``seq()`` presents the list as (score, member)
+generic comparison per step of every bisection: ZADD on a 95k-member set
+(random scores and members, in-process) went from 14.7 to 8.9 µs. ``seq()`` presents the list as (score, member)
 pairs (the score from the dict, so -0.0 keeps its sign; ``skey`` files
 -0.0 with 0.0, as the comparison of doubles does).
 
