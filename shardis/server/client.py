@@ -5,7 +5,9 @@ synchronously and writes all their replies with one ``transport.write``.
 Checks that only matter when a feature is in use (auth, MULTI, pub/sub
 context, reply modes, OOM, client pause, cluster) are behind one boolean,
 ``self.gated or server.gated``; the common case pays for a dict lookup, an
-arity check, the call and its statistics.
+arity check, the call and its statistics, and a run of one command goes to
+the command's batch handler when it has one (commands.batch). A read holding
+one command takes a shorter path in ``data_received``.
 """
 import asyncio
 import time
@@ -212,7 +214,8 @@ class Client(asyncio.Protocol):
         Per command the common case costs one dict get (``srv.fast_commands``
         holds no container, connection-state or MULTI command: those go to
         ``call_slow``), the gate and arity tests, the call, the error test and
-        two rare-case flags. Time is accounted per *run*: consecutive calls of
+        two rare-case flags; a run's plain calls go to the command's batch
+        handler in one call. Time is accounted per *run*: consecutive calls of
         one FAST, non-blocking command (a pipeline of GETs) are timed together and each call
         is counted at the run's mean (see docs/ARCHITECTURE.md, "Hot path");
         other commands, and every command while a slowlog or latency threshold
