@@ -28,8 +28,9 @@ def batch(name):
     appending one reply per command to ``out``, and stops (returns the index
     reached) at the first command that is not plain: another name (compared
     as bytes with ``cmds[i][0]``), another arity than the one it takes,
-    anything needing more than the common case (TTLs, WATCH, notifications,
-    blocked clients, errors). The calls it takes are timed together, at
+    anything needing more than the common case (errors, other encodings); it
+    takes nothing unless ``Database.plain()`` holds (no TTLs, WATCH, access
+    tracking, blocked clients or notifications). The calls it takes are timed together, at
     their mean, so each must cost O(1) (for a command Redis does not flag
     FAST, e.g. SET, the batch must decline a call that could take long).
     The hot loop runs the rest one by one with ``handler``."""

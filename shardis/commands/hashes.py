@@ -111,11 +111,11 @@ def _hset(c, argv):
 
 @batch("hset")
 def batch_hset(c, cmds, i, n, out):
-    """A run of one-pair HSETs into hashtable hashes (see commands.batch),
-    in a db without TTLs, WATCHed keys or access tracking, notifications off."""
+    """A run of one-pair HSETs into hashtable hashes (see commands.batch)
+    in a plain db (Database.plain)."""
     db = c.db
     srv = c.server
-    if db.expires or db.watched or db.access is not None or srv.notify_on:
+    if not db.plain():
         return i
     data = db.data
     name = cmds[i][0]

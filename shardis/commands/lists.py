@@ -147,12 +147,11 @@ cmd_rpush = command("rpush")(_make_push(False, "rpush"))
 
 def _make_push_batch(left):
     """A run of one-element LPUSHes / RPUSHes onto quicklists (see
-    commands.batch), in a db without TTLs, WATCHed keys, access tracking or
-    blocked clients, notifications off."""
+    commands.batch) in a plain db (Database.plain)."""
     def batch_push(c, cmds, i, n, out):
         db = c.db
         srv = c.server
-        if db.expires or db.watched or db.access is not None or db.blocking_keys or srv.notify_on:
+        if not db.plain():
             return i
         data = db.data
         name = cmds[i][0]
@@ -289,12 +288,11 @@ cmd_rpop = command("rpop")(_make_pop(False, "rpop"))
 
 def _make_pop_batch(left):
     """A run of LPOPs / RPOPs without a count from quicklists that stay
-    non-empty, in a db without TTLs, WATCHed keys or access tracking,
-    notifications off."""
+    non-empty, in a plain db (Database.plain)."""
     def batch_pop(c, cmds, i, n, out):
         db = c.db
         srv = c.server
-        if db.expires or db.watched or db.access is not None or srv.notify_on:
+        if not db.plain():
             return i
         data = db.data
         name = cmds[i][0]

@@ -53,11 +53,11 @@ def _read(c, key):
 # -- writes -------------------------------------------------------------------------
 @batch("sadd")
 def batch_sadd(c, cmds, i, n, out):
-    """A run of one-member SADDs into hashtable sets (see commands.batch),
-    in a db without TTLs, WATCHed keys or access tracking, notifications off."""
+    """A run of one-member SADDs into hashtable sets (see commands.batch)
+    in a plain db (Database.plain)."""
     db = c.db
     srv = c.server
-    if db.expires or db.watched or db.access is not None or srv.notify_on:
+    if not db.plain():
         return i
     data = db.data
     name = cmds[i][0]
@@ -220,11 +220,10 @@ def cmd_smove(c, argv):
 @batch("spop")
 def batch_spop(c, cmds, i, n, out):
     """A run of SPOPs without a count from hashtable sets that stay
-    non-empty (see commands.batch), in a db without TTLs, WATCHed keys or
-    access tracking, notifications off; the picks as cmd_spop makes them."""
+    non-empty (see commands.batch), in a plain db (Database.plain); the picks as cmd_spop makes them."""
     db = c.db
     srv = c.server
-    if db.expires or db.watched or db.access is not None or srv.notify_on:
+    if not db.plain():
         return i
     data = db.data
     name = cmds[i][0]

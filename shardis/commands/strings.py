@@ -42,10 +42,10 @@ def cmd_get(c, argv):
 @batch("get")
 def batch_get(c, cmds, i, n, out):
     """A run of GETs (see commands.batch): hits and misses of strings in a
-    db without TTLs, access tracking or keymiss events."""
+    plain db (Database.plain)."""
     db = c.db
     ctx = db.ctx
-    if db.expires or db.access is not None or ctx.notify_on:
+    if not db.plain():
         return i
     data = db.data
     name = cmds[i][0]
@@ -158,11 +158,10 @@ def cmd_set(c, argv):
 def batch_set(c, cmds, i, n, out):
     """A run of plain SETs (no options) over missing keys or strings (SET is
     not FAST: replacing an aggregate frees it, which may take long, and is
-    left to the one-by-one path), in a db without TTLs, WATCHed keys, access
-    tracking or blocked clients, notifications off."""
+    left to the one-by-one path), in a plain db (Database.plain)."""
     db = c.db
     srv = c.server
-    if db.expires or db.watched or db.access is not None or db.blocking_keys or srv.notify_on:
+    if not db.plain():
         return i
     data = db.data
     name = cmds[i][0]
@@ -637,11 +636,10 @@ def cmd_incr(c, argv):
 @batch("incr")
 def batch_incr(c, cmds, i, n, out):
     """A run of INCRs on missing keys and canonical non-negative integers
-    far from overflow, in a db without TTLs, WATCHed keys, access tracking
-    or blocked clients, notifications off."""
+    far from overflow, in a plain db (Database.plain)."""
     db = c.db
     srv = c.server
-    if db.expires or db.watched or db.access is not None or db.blocking_keys or srv.notify_on:
+    if not db.plain():
         return i
     data = db.data
     name = cmds[i][0]

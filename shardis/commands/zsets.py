@@ -907,14 +907,13 @@ def _zpop(c, argv, maxside):
 
 def _make_zpop_batch(maxside):
     """A run of ZPOPMINs / ZPOPMAXes without a count from skiplists that
-    stay non-empty (see commands.batch), in a db without TTLs, WATCHed keys
-    or access tracking, notifications off."""
+    stay non-empty (see commands.batch), in a plain db (Database.plain)."""
     end = -1 if maxside else 0
 
     def batch_zpop(c, cmds, i, n, out):
         db = c.db
         srv = c.server
-        if db.expires or db.watched or db.access is not None or srv.notify_on:
+        if not db.plain():
             return i
         data = db.data
         name = cmds[i][0]

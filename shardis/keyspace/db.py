@@ -39,6 +39,13 @@ class Database:
         return len(self.data)
 
     # -- lookups ------------------------------------------------------------
+    def plain(self):
+        """Nothing here needs bookkeeping beyond the values themselves: no
+        TTLs, WATCHed keys, access tracking, clients blocked on keys or
+        keyspace events. Batch handlers (commands.batch) take a run only then."""
+        return not (self.expires or self.watched or self.access is not None
+                    or self.blocking_keys or self.ctx.notify_on)
+
     def lookup_read(self, key):
         """Value for a read command, or None. Side effects: deletes the key if
         it is expired; counts a keyspace hit or miss."""

@@ -191,19 +191,7 @@ class Client(asyncio.Protocol):
                     # pushes to this client (keyspace events) comes after it
                     srv.handle_ready_keys()
                 self.outq = None
-                if out:
-                    reply = out[0] if len(out) == 1 else b"".join(out)
-                    if self.push_buf is None and not self.closed:
-                        self.transport.write(reply)
-                        srv.stat_net_output_bytes += len(reply)
-                        if self.obuf_high and self.transport.get_write_buffer_size() > srv.obuf_check_min:
-                            srv.dispatch.check_output_limits(self)
-                    else:
-                        self.write(reply)
-                if self.flags & F_CLOSE_AFTER_REPLY:
-                    self.close()
-                elif self.reader.pending_bytes > srv.client_query_buffer_limit:
-                    self._qbuf_overflow()
+                self._end_read(out)
                 return
         self.process_input(cmds)
 
@@ -332,10 +320,16 @@ class Client(asyncio.Protocol):
         if ncmds:
             srv.stat_numcommands += ncmds
             self.last_interaction = srv.now_ms
+        self._end_read(out)
+
+    def _end_read(self, out):
+        """The end of a read: write the replies gathered in ``out`` at once
+        (``write`` inlined), then close if a command asked for it, or check
+        the query buffer."""
+        srv = self.server
         if out:
-            data = b"".join(out) if len(out) > 1 else out[0]
+            data = out[0] if len(out) == 1 else b"".join(out)
             if self.push_buf is None and not self.closed:
-                # write(), inlined
                 self.transport.write(data)
                 srv.stat_net_output_bytes += len(data)
                 if self.obuf_high and self.transport.get_write_buffer_size() > srv.obuf_check_min:

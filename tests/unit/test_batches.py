@@ -12,38 +12,7 @@ import random
 import pytest
 
 from shardis.server.server import Server
-from shardis.server.client import Client
-
-
-class _T:
-    def __init__(self):
-        self.out = []
-
-    def write(self, data):
-        self.out.append(data)
-
-    def get_write_buffer_size(self):
-        return 0
-
-    def set_write_buffer_limits(self, high=None, low=None):
-        pass
-
-    def get_extra_info(self, name):
-        return None
-
-    def close(self):
-        pass
-
-
-def _enc(*args):
-    args = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
-
-
-def _client(srv):
-    c = Client(srv)
-    c.connection_made(_T())
-    return c
+from tests.unit.inprocess import enc as _enc, client as _client
 
 
 def _send(c, *cmds):

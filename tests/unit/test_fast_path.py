@@ -10,7 +10,8 @@ import os
 
 import shardis.commands as commands_pkg
 from shardis.server.server import Server, SLOW_PATH_ONLY
-from shardis.server.client import Client, RUN_MIN_THRESHOLD_NS
+from shardis.server.client import RUN_MIN_THRESHOLD_NS
+from tests.unit.inprocess import enc as _enc, client as _client
 
 # What only the slow path handles after a call.
 _GATE_MARKERS = ("update_gate", "F_CLOSE_AFTER_REPLY", "pause_blocked", "current_sub")
@@ -73,37 +74,6 @@ def test_no_gate_changing_handler_is_on_the_fast_path():
     assert {"multi", "subscribe", "auth", "quit"} <= found | {n.split("|")[0] for n in found}
     assert SLOW_PATH_ONLY.isdisjoint(fast_names)
     assert all(cmd.subcommands is None for cmd in srv.fast_commands.values())
-
-
-class _T:
-    def __init__(self):
-        self.out = []
-
-    def write(self, data):
-        self.out.append(data)
-
-    def get_write_buffer_size(self):
-        return 0
-
-    def set_write_buffer_limits(self, high=None, low=None):
-        pass
-
-    def get_extra_info(self, name):
-        return None
-
-    def close(self):
-        pass
-
-
-def _enc(*args):
-    args = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
-
-
-def _client(srv):
-    c = Client(srv)
-    c.connection_made(_T())
-    return c
 
 
 def test_run_accounting_counts_every_call():
