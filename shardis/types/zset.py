@@ -11,15 +11,10 @@ sorted set is one immutable packed blob, entries in (score, member) order::
            0xF1: i32 LE; 0xF2: IEEE double LE (fractions, big values, -0.0, inf)
 
 ``ZSkip`` (OBJECT ENCODING "skiplist") is Redis's dict + skiplist pair: a
-member -> score ``dict`` and a ``sortedcontainers.SortedList`` (the
-order-statistic role of the skiplist: add, remove, rank, index and bisect
-in O(log n)) of one ``bytes`` per element: ``skey(score) + member``, where
-``skey`` is 8 big-endian bytes that sort as the double does. Bytes compare
-with one memcmp, where (score, member) tuples cost a tuple, a float and a
-generic comparison per step of every bisection: ZADD on a 95k-member set
-(random scores and members, in-process) went from 14.7 to 8.9 µs. ``seq()`` presents the list as (score, member)
-pairs (the score from the dict, so -0.0 keeps its sign; ``skey`` files
--0.0 with 0.0, as the comparison of doubles does).
+member -> score ``dict`` and a ``ScoreList`` (types/scorelist.py: the
+order-statistic role of the skiplist, insert, delete, rank, index and bisect
+in O(log n)) holding the scores in arrays of doubles beside the dict's own
+member objects. ``seq()`` is that ScoreList: (score, member) pairs.
 
 Both classes share one API. A ZPack is immutable, so mutators return the
 (possibly new) value and the caller stores it back (``db.data[key] = v``):
@@ -27,7 +22,7 @@ Both classes share one API. A ZPack is immutable, so mutators return the
 - ``v.card()``                     number of members
 - ``v.score(member)``              float or None
 - ``v.seq()``                      sorted sequence of (score, member): a list
-                                   (ZPack) or the SortedList itself (ZSkip);
+                                   (ZPack) or the ScoreList itself (ZSkip);
                                    supports len, indexing, slicing
 - ``v.rank(member)``               0-based rank or None
 - ``v.add(member, score) -> v``    insert or update
@@ -42,7 +37,7 @@ Geo (GEOADD...) stores its points in these values.
 import bisect as _bisect
 import struct
 
-from sortedcontainers import SortedList
+from shardis.types.scorelist import ScoreList
 
 MAX_ENTRIES = 128
 MAX_VALUE = 64
@@ -274,67 +269,25 @@ class ZPack(bytes):
         return self.__sizeof__()
 
 
-_Q = struct.Struct("<Q")
-_BEQ = struct.Struct(">Q")
-_SIGN = 1 << 63
-_ALL = (1 << 64) - 1
-
-
-def _order(s):
-    """The double ``s`` as an unsigned 64-bit integer in the same order
-    (-0.0 as 0.0)."""
-    u = _Q.unpack(_DBL.pack(s + 0.0))[0]      # + 0.0: -0.0 becomes 0.0
-    return u ^ _ALL if u & _SIGN else u | _SIGN
-
-
-def skey(s):
-    """8 bytes that sort (as bytes) as the score ``s`` does."""
-    u = _Q.unpack(_DBL.pack(s + 0.0))[0]
-    return _BEQ.pack(u ^ _ALL if u & _SIGN else u | _SIGN)
-
-
-class _Pairs:
-    """A ZSkip's elements as a sorted sequence of (score, member): len,
-    indexing, slicing, iteration, and bisection by (score,), (score, member)
-    or (score, TOP) keys, as on a list of tuples."""
-    __slots__ = ("sl", "d")
-
-    def __init__(self, z):
-        self.sl = z.sl
-        self.d = z.d
-
-    def __len__(self):
-        return len(self.sl)
-
-    def __getitem__(self, i):
-        d = self.d
-        if i.__class__ is slice:
-            return [(d[k[8:]], k[8:]) for k in self.sl[i]]
-        m = self.sl[i][8:]
-        return d[m], m
-
-    def __iter__(self):
-        d = self.d
-        for k in self.sl:
-            m = k[8:]
-            yield d[m], m
-
-    def _index(self, key, right):
-        sl = self.sl
-        if len(key) == 1:                   # (score,): before every member of it
-            return sl.bisect_left(skey(key[0]))
-        m = key[1]
-        if m is TOP:                        # (score, TOP): after every member of it
-            u = _order(key[0])
-            return len(sl) if u == _ALL else sl.bisect_left(_BEQ.pack(u + 1))
-        k = skey(key[0]) + m
-        return sl.bisect_right(k) if right else sl.bisect_left(k)
+class _Order(ScoreList):
+    """A ZSkip's (score, member) pairs in order, with the bisection keys of
+    the range code: (score,) sorts before every member of the score,
+    (score, TOP) after every one, (score, member) as the tuple."""
+    __slots__ = ()
 
     def bisect_left(self, key):
-        return self._index(key, False)
+        if len(key) == 1:
+            return self.index_score(key[0])
+        if key[1] is TOP:
+            return self.index_score(key[0], True)
+        return self.index(key[0], key[1])
 
     def bisect_right(self, key):
-        return self._index(key, True)
+        if len(key) == 1:
+            return self.index_score(key[0])
+        if key[1] is TOP:
+            return self.index_score(key[0], True)
+        return self.index(key[0], key[1], True)
 
 
 class ZSkip:
@@ -344,24 +297,25 @@ class ZSkip:
 
     def __init__(self):
         self.d = {}
-        self.sl = SortedList()
+        self.sl = _Order()
 
     @classmethod
     def from_seq(cls, seq):
+        """From (score, member) pairs sorted, members unique."""
         z = cls()
-        z.sl = SortedList([skey(s) + m for s, m in seq])
         z.d = {m: s for s, m in seq}
+        # the members the order holds are the dict's own key objects
+        z.sl = _Order(seq)
         return z
 
     def card(self):
         return len(self.d)
 
     def seq(self):
-        return _Pairs(self)
+        return self.sl
 
     def items(self):
-        d = self.d
-        return [(k[8:], d[k[8:]]) for k in self.sl]
+        return [(m, s) for s, m in self.sl]
 
     def score(self, member):
         return self.d.get(member)
@@ -370,7 +324,7 @@ class ZSkip:
         s = self.d.get(member)
         if s is None:
             return None
-        return self.sl.bisect_left(skey(s) + member)
+        return self.sl.index(s, member)
 
     def add(self, member, score):
         d = self.d
@@ -378,34 +332,36 @@ class ZSkip:
         if old is not None:
             if old == score:
                 return self
-            self.sl.remove(skey(old) + member)
+            self.sl.delete(old, member)
         d[member] = score
-        self.sl.add(skey(score) + member)
+        self.sl.insert(score, member)
         return self
 
     def insert(self, member, score, old=None):
         """Add a member that is not in the set (``old`` None) or move one
         from score ``old`` (``old != score``)."""
+        sl = self.sl
         if old is not None:
-            self.sl.remove(skey(old) + member)
+            sl.delete(old, member)
         self.d[member] = score
-        self.sl.add(skey(score) + member)
+        sl.insert(score, member)
 
     def remove(self, member):
         s = self.d.pop(member, None)
         if s is None:
             return self, False
-        self.sl.remove(skey(s) + member)
+        self.sl.delete(s, member)
         return self, True
 
     def pop(self, index):
         """Remove the element at ``index`` (0 or -1): (score, member)."""
-        m = self.sl.pop(index)[8:]
-        return self.d.pop(m), m
+        s, m = self.sl.pop(index)
+        del self.d[m]
+        return s, m
 
     def memory_usage(self):
         n = len(self.d)
-        return 232 + n * (72 + 24 + 8) + sum(2 * (33 + len(m)) + 8 for m in self.d)
+        return 232 + n * (72 + 24 + 8) + sum(33 + len(m) for m in self.d) + self.sl.memory_usage()
 
 
 def from_pairs(pairs):

@@ -60,7 +60,7 @@ def test_zadd_flags(diff, n):
     diff("EXISTS", "nx")
 
 
-@pytest.mark.parametrize("n", [10, 200])
+@pytest.mark.parametrize("n", [10, 200, 3000])   # 3000: order blocks split
 def test_ranks_and_ranges(diff, n):
     _fill(diff, "z", n)
     for m in ("m000", "m005", "zz"):
@@ -88,7 +88,7 @@ def test_ranks_and_ranges(diff, n):
     diff("ZRANGE", "nokey", "0", "-1")
 
 
-@pytest.mark.parametrize("n", [10, 200])
+@pytest.mark.parametrize("n", [10, 200, 3000])   # 3000: order blocks split
 def test_lex(diff, n):
     diff("ZADD", "z", *sum([["0", "%c%03d" % (97 + i % 26, i)] for i in range(n)], []))
     for a, b in [("-", "+"), ("[b", "[d"), ("(b", "(d"), ("[b000", "+"), ("-", "(c"), ("+", "-"), ("[z", "[a")]:
@@ -105,7 +105,7 @@ def test_lex(diff, n):
     diff("ZRANGE", "z", "0", "-1")
 
 
-@pytest.mark.parametrize("n", [10, 200])
+@pytest.mark.parametrize("n", [10, 200, 3000])   # 3000: order blocks split
 def test_remove(diff, n):
     _fill(diff, "z", n)
     diff("ZREM", "z", "m000", "m001", "nope")
@@ -121,7 +121,7 @@ def test_remove(diff, n):
     diff("EXISTS", "z")
 
 
-@pytest.mark.parametrize("n", [10, 200])
+@pytest.mark.parametrize("n", [10, 200, 3000])   # 3000: order blocks split
 def test_pops(diff, n):
     _fill(diff, "z", n)
     diff("ZPOPMIN", "z")

@@ -1,0 +1,111 @@
+"""ScoreList (the order half of a skiplist zset) against a sorted list of
+(score, member) tuples: random inserts, deletes and pops, with small blocks
+so that splits, merges and the Fenwick tree are exercised, and every
+positional and bisection query compared after each change."""
+import bisect
+import math
+import random
+
+import pytest
+
+from shardis.types import scorelist as SL
+
+_SCORES = [0.0, -0.0, 1.0, 2.0, 2.5, -1.0, 7.0, 1e300, -1e300, float("inf"), float("-inf")]
+_MEMBERS = [b"", b"a", b"b", b"ab", b"ba", b"\x00", b"\xff", b"m1", b"m2", b"zz", b"q" * 70]
+
+
+def _members(rnd, k):
+    return [rnd.choice(_MEMBERS) + b"%d" % rnd.randrange(k) for _ in range(3)]
+
+
+def _check(sl, model, rnd):
+    assert len(sl) == len(model)
+    got = list(sl)
+    assert got == model
+    # scores keep their sign
+    assert [math.copysign(1, s) for s, _ in got] == [math.copysign(1, s) for s, _ in model]
+    n = len(model)
+    for _ in range(6):
+        if n:
+            i = rnd.randrange(-n, n)
+            assert sl[i] == model[i]
+        a, b = sorted((rnd.randrange(n + 2), rnd.randrange(n + 2)))
+        assert sl[a:b] == model[a:b]
+        s = rnd.choice(_SCORES)
+        m = rnd.choice(_MEMBERS)
+        assert sl.index(s, m) == bisect.bisect_left(model, (s, m))
+        assert sl.index(s, m, right=True) == bisect.bisect_right(model, (s, m))
+        assert sl.index_score(s) == bisect.bisect_left([p[0] for p in model], s)
+        assert sl.index_score(s, right=True) == bisect.bisect_right([p[0] for p in model], s)
+    for k, (s, m) in enumerate(model[:20]):
+        assert sl.index(s, m) == k
+    assert sl.members() == [m for _, m in model]
+
+
+@pytest.mark.parametrize("load,linear,seed", [(2, 0, 1), (3, 1, 2), (4, 8, 3), (5, 2, 4), (512, 8, 5)])
+def test_matches_a_sorted_list(monkeypatch, load, linear, seed):
+    monkeypatch.setattr(SL, "LOAD", load)
+    monkeypatch.setattr(SL, "_LINEAR", linear)
+    rnd = random.Random(seed)
+    start = sorted({(rnd.choice(_SCORES), m) for m in _members(rnd, 5)}, key=lambda p: p)
+    d = {}
+    for s, m in start:
+        d.setdefault(m, s)
+    model = sorted((s, m) for m, s in d.items())
+    sl = SL.ScoreList(model)
+    for step in range(1500):
+        op = rnd.random()
+        if op < 0.55 or not model:
+            m = rnd.choice(_MEMBERS) + b"%d" % rnd.randrange(40)
+            s = rnd.choice(_SCORES)
+            if m in d:
+                assert sl.delete(d[m], m)
+                model.remove((d[m], m))
+            sl.insert(s, m)
+            d[m] = s
+            bisect.insort(model, (s, m))
+        elif op < 0.8:
+            m = rnd.choice(list(d))
+            assert sl.delete(d[m], m)
+            model.remove((d[m], m))
+            del d[m]
+            assert not sl.delete(rnd.choice(_SCORES), b"absent")
+        else:
+            idx = rnd.choice([0, -1, rnd.randrange(len(model))])
+            s, m = sl.pop(idx)
+            assert (s, m) == model.pop(idx)
+            del d[m]
+        if step % 7 == 0 or len(model) < 6:
+            _check(sl, model, rnd)
+    _check(sl, model, rnd)
+
+
+def test_ties_across_many_blocks(monkeypatch):
+    """Every element with one score (a lexicographic zset): the member
+    decides, across blocks whose last scores are all equal."""
+    monkeypatch.setattr(SL, "LOAD", 3)
+    monkeypatch.setattr(SL, "_LINEAR", 1)
+    rnd = random.Random(9)
+    sl = SL.ScoreList()
+    model = []
+    members = [b"%05d" % i for i in range(300)]
+    rnd.shuffle(members)
+    for m in members:
+        sl.insert(0.0, m)
+        bisect.insort(model, (0.0, m))
+    _check(sl, model, rnd)
+    for m in members[:150]:
+        assert sl.delete(-0.0, m)
+        model.remove((0.0, m))
+    _check(sl, model, rnd)
+
+
+def test_empty():
+    sl = SL.ScoreList()
+    assert len(sl) == 0 and list(sl) == [] and sl[0:5] == []
+    assert sl.index(1.0, b"x") == 0 and sl.index_score(1.0, right=True) == 0
+    assert not sl.delete(1.0, b"x")
+    with pytest.raises(IndexError):
+        sl.pop(0)
+    with pytest.raises(IndexError):
+        sl[0]
