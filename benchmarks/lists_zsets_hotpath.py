@@ -44,15 +44,27 @@ def main():
     c.data_received(enc(b"LPUSH", b"mylist", *[b"xxx"] * 10000))
     c.data_received(enc(b"LPUSH", b"smalllist", *[b"xxx"] * 1000))
     for name in a.cases.split(","):
-        batches = [b"".join(CASES[name](b * a.pipeline + j) for j in range(a.pipeline))
-                   for b in range(200)]
         nb = max(1, a.n // a.pipeline)
+        # as redis-benchmark's zadd: a set of ~63k members (100k random adds)
+        # that random scores keep reordering, so every batch is new
+        distinct = 200
+        if name == "zadd":
+            random.seed(1)
+            for _ in range(100):
+                c.data_received(b"".join(CASES[name](0) for _ in range(1000)))
+            # at least 4000 whatever --n (up to 64k commands), so that instruction
+            # counts at two values of --n differ by the runs only
+            distinct = max(4000, nb * (a.repeat + (1 if a.profile else 0)))
+        batches = [b"".join(CASES[name](b * a.pipeline + j) for j in range(a.pipeline))
+                   for b in range(distinct)]
         if name.startswith("lrange"):
             nb //= 5
 
+        it = iter(batches * (1 + nb * 4 // distinct))
+
         def run():
             for i in range(nb):
-                c.data_received(batches[i % 200])
+                c.data_received(next(it))
         if a.profile:
             pr = cProfile.Profile()
             pr.enable()

@@ -368,6 +368,47 @@ def _zadd_one_skip(c, db, key, v, s, m):
     return r
 
 
+@batch("zadd")
+def batch_zadd(c, cmds, i, n, out):
+    """A run of ``ZADD key score member`` (no flags) into skiplist sorted sets
+    (see commands.batch), in a plain db (Database.plain)."""
+    db = c.db
+    if not db.plain():
+        return i
+    data = db.data
+    name = cmds[i][0]
+    ap = out.append
+    changed = 0
+    for argv in cmds[i:n]:
+        if argv[0] != name or len(argv) != 4:
+            break
+        v = data.get(argv[1])
+        if v.__class__ is not _ZS:
+            break
+        b = argv[2]
+        s = float(b) if len(b) < 16 and b.isdigit() else _score(b)   # _score inlined
+        if s is None:
+            break           # a flag or a bad score: the handler answers
+        m = argv[3]
+        d = v.d
+        old = d.get(m)
+        if old is None:
+            d[m] = s
+            v.sl.insert(s, m)
+            ap(CONE)
+            changed += 1
+        elif old != s:
+            d[m] = s
+            v.sl.move(old, s, m)
+            ap(CZERO)
+            changed += 1
+        else:
+            ap(CZERO)
+        i += 1
+    c.server.dirty += changed
+    return i
+
+
 @command("zincrby")
 def cmd_zincrby(c, argv):
     if argv[2].upper() in _ZADD_FLAGS:

@@ -194,11 +194,38 @@ class ScoreList:
         self._del(b, j)
         return True
 
+    def move(self, old, s, m):
+        """Give ``m`` (in the list with score ``old``) the score ``s``."""
+        b, j = self._find(old, m, False)
+        mem = self.mems[b]
+        if 0 < j < len(mem) - 1:
+            sc = self.scs[b]
+            if sc[j - 1] <= s <= sc[j + 1]:
+                # the new pair stays between the same neighbours
+                # (an equal neighbour score: the members must still be in order)
+                if (sc[j - 1] < s or mem[j - 1] < m) and (s < sc[j + 1] or m < mem[j + 1]):
+                    sc[j] = s
+                    return
+        self._del(b, j)
+        self.insert(s, m)
+
     def pop(self, index):
         """Remove and return the first (``index`` 0) or last (-1) pair."""
         if not self.n:
             raise IndexError("pop from an empty list")
         if index == 0:
+            mem = self.mems[0]
+            if len(mem) > LOAD // 2 and len(mem) > 1:
+                # the usual ZPOPMIN: block 0 stays long enough, its last pair stays
+                sc = self.scs[0]
+                s = sc[0]
+                m = mem[0]
+                del sc[0]
+                del mem[0]
+                self.n -= 1
+                if self.fen is not None:
+                    self._grew(0, -1)
+                return s, m
             b = j = 0
         elif index == -1:
             b = len(self.mems) - 1

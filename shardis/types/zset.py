@@ -340,11 +340,11 @@ class ZSkip:
     def insert(self, member, score, old=None):
         """Add a member that is not in the set (``old`` None) or move one
         from score ``old`` (``old != score``)."""
-        sl = self.sl
-        if old is not None:
-            sl.delete(old, member)
         self.d[member] = score
-        sl.insert(score, member)
+        if old is None:
+            self.sl.insert(score, member)
+        else:
+            self.sl.move(old, score, member)
 
     def remove(self, member):
         s = self.d.pop(member, None)

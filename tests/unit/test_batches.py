@@ -36,7 +36,7 @@ KEYS = ["s1", "s2", "n1", "n2", "big", "small", "bigset", "bigh", "l0", "bigz", 
 def _random_command(r):
     k = r.choice(KEYS)
     name = r.choice(["GET", "SET", "INCR", "LPUSH", "RPUSH", "LPOP", "RPOP", "SADD", "HSET",
-                     "ZPOPMIN", "ZPOPMAX", "SPOP"])
+                     "ZPOPMIN", "ZPOPMAX", "SPOP", "ZADD", "ZADD"])
     if r.random() < 0.15:
         name = name.lower() if r.random() < 0.5 else name.capitalize()
     u = name.upper()
@@ -57,6 +57,14 @@ def _random_command(r):
         return [name, k, "2"] if odd else [name, k]
     if u == "SADD":
         return [name, k, x, "z"] if odd else [name, k, x]
+    if u == "ZADD":
+        if r.random() < 0.6:
+            k = "bigz"
+        score = r.choice(["1", "-7.5", "3", "0", "-0", "12.5", "inf", "000000000042", "x", "NX"])
+        member = r.choice(["m%d" % r.randrange(420), "a", "new", "x" * 70])
+        if odd:
+            return r.choice([[name, k, "NX", score, member], [name, k, score], [name, k, score, member, "1", "b"]])
+        return [name, k, score, member]
     return [name, k, x, "v", "f2"] if odd else [name, k, x, "v" + x]
 
 

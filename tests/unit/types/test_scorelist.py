@@ -1,5 +1,5 @@
 """ScoreList (the order half of a skiplist zset) against a sorted list of
-(score, member) tuples: random inserts, deletes and pops, with small blocks
+(score, member) tuples: random inserts, moves, deletes and pops, with small blocks
 so that splits, merges and the Fenwick tree are exercised, and every
 positional and bisection query compared after each change."""
 import bisect
@@ -59,9 +59,14 @@ def test_matches_a_sorted_list(monkeypatch, load, linear, seed):
             m = rnd.choice(_MEMBERS) + b"%d" % rnd.randrange(40)
             s = rnd.choice(_SCORES)
             if m in d:
-                assert sl.delete(d[m], m)
                 model.remove((d[m], m))
-            sl.insert(s, m)
+                if rnd.random() < 0.5:
+                    sl.move(d[m], s, m)
+                else:
+                    assert sl.delete(d[m], m)
+                    sl.insert(s, m)
+            else:
+                sl.insert(s, m)
             d[m] = s
             bisect.insort(model, (s, m))
         elif op < 0.8:
