@@ -55,6 +55,14 @@ def main():
             # at least 4000 whatever --n (up to 64k commands), so that instruction
             # counts at two values of --n differ by the runs only
             distinct = max(4000, nb * (a.repeat + (1 if a.profile else 0)))
+        if name == "zpopmin":
+            # a skiplist large enough for every pop of every run
+            random.seed(2)
+            total = max(200000, a.n * (a.repeat + 1))   # fixed for --n <= 50000
+            for k in range(0, total, 1000):
+                c.data_received(enc(b"ZADD", b"myzset", *[
+                    x for i in range(k, k + 1000)
+                    for x in (b"%d" % random.randrange(1000000), b"element:%012d" % i)]))
         batches = [b"".join(CASES[name](b * a.pipeline + j) for j in range(a.pipeline))
                    for b in range(distinct)]
         if name.startswith("lrange"):
