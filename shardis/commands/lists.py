@@ -6,7 +6,7 @@ a ListPack is immutable, so every write stores the new value back in
 from shardis.commands import command, batch
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int
-from shardis.protocol.resp import integer, error, CZERO, _INTS
+from shardis.protocol.resp import integer, error, CZERO, _INTS, BULK_HDR
 from shardis.runtime import blocking as B
 from shardis.types import list as L
 from shardis.types.list import ListPack, QuickList, push as _push, pop as _pop, esize as _esize
@@ -32,7 +32,7 @@ def setup(server):
     B.install(server)
 
 
-_HDR = [b"$%d\r\n" % i for i in range(1024)]
+_HDR = BULK_HDR    # "$<n>\r\n" for n < 1024
 _SEP = [b"\r\n$%d\r\n" % i for i in range(1024)]
 
 
@@ -277,7 +277,7 @@ def _make_pop(left, name):
                 srv.dirty += 1
                 if srv.notify_on:
                     srv.notify(db, "l", name, key)
-                return b"$%d\r\n%s\r\n" % (n, x)
+                return _HDR[n] + x + b"\r\n" if n < 1024 else b"$%d\r\n%s\r\n" % (n, x)
         return _pop_generic(c, argv, left)
     return handler
 
@@ -316,7 +316,7 @@ def _make_pop_batch(left):
             v.size = sz
             if sz <= shrink_es and len(q) <= shrink_count:
                 data[key] = L.maybe_shrink(v)
-            ap(b"$%d\r\n%s\r\n" % (k, x))
+            ap(_HDR[k] + x + b"\r\n" if k < 1024 else b"$%d\r\n%s\r\n" % (k, x))
             i += 1
         srv.dirty += i - start
         return i

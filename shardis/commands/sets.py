@@ -11,7 +11,7 @@ from random import randrange, sample, shuffle, random as _random
 from shardis.commands import command, batch
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int, LLONG_MAX, LLONG_MIN
-from shardis.protocol.resp import CZERO, CONE, integer, error
+from shardis.protocol.resp import CZERO, CONE, integer, error, BULK_HDR, BULK_HDR_N
 from shardis.types import set as S
 from shardis.types.set import SetHT, SetLP
 from shardis.keyspace.scan import HashIndex, parse_cursor, compile_glob
@@ -20,8 +20,8 @@ from shardis.commands.hashes import parse_scan_args, scan_reply
 _SETS = frozenset(S.SET_CLASSES)
 _INVALID_CURSOR = error("ERR invalid cursor")
 # bulk-string headers for short members: a reply is header + member + CRLF
-_NHDR = 256
-_HDR = [b"$%d\r\n" % i for i in range(_NHDR)]
+_NHDR = BULK_HDR_N
+_HDR = BULK_HDR
 _CRLF = b"\r\n"
 
 

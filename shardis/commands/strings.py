@@ -11,6 +11,7 @@ from shardis.commands import errors as E
 from shardis.commands.util import parse_int, LLONG_MAX, LLONG_MIN
 from shardis.protocol.resp import OK, CZERO, CONE, EMPTY_BULK, bulk, integer, error
 from shardis.protocol.resp import _INTS     # integer()'s shared replies, inlined in INCR
+from shardis.protocol.resp import BULK_HDR as _BULK_HDR
 
 _BYTES = bytes
 _BYTEARRAY = bytearray
@@ -36,7 +37,8 @@ def cmd_get(c, argv):
         db.ctx.stat_keyspace_hits += 1
     if v.__class__ is not _BYTES and v.__class__ is not _BYTEARRAY:
         return E.WRONGTYPE
-    return b"$%d\r\n%s\r\n" % (len(v), v)
+    k = len(v)
+    return _BULK_HDR[k] + v + b"\r\n" if k < 1024 else b"$%d\r\n%s\r\n" % (k, v)
 
 
 @batch("get")
@@ -60,7 +62,8 @@ def batch_get(c, cmds, i, n, out):
         if v is None:
             ap(nil)
         elif v.__class__ is _BYTES:
-            ap(b"$%d\r\n%s\r\n" % (len(v), v))
+            k = len(v)
+            ap(_BULK_HDR[k] + v + b"\r\n" if k < 1024 else b"$%d\r\n%s\r\n" % (k, v))
             hits += 1
         else:
             break

@@ -111,6 +111,13 @@ def _bound_value(b):
     return r[0]
 
 
+# The RESP2 reply of a one-member pop, member and score, in pieces:
+# _PAIR_HDR[len(member)] + member + _SCORE_HDR[len(score)] + score + CRLF
+# (a score's text, %.17g, is at most 24 bytes)
+_PAIR_HDR = [b"*2\r\n$%d\r\n" % i for i in range(1024)]
+_SCORE_HDR = [b"\r\n$%d\r\n" % i for i in range(32)]
+
+
 def _fd(d):
     """Redis's %.17g double text (keeps the sign of -0)."""
     if d.is_integer() and -1e17 < d < 1e17:
@@ -933,9 +940,12 @@ def _zpop(c, argv, maxside):
         if srv.notify_on:
             srv.notify(db, "z", "zpopmax" if maxside else "zpopmin", key)
         f = _fd(s)
+        k = len(m)
         if c.r.version == 3:
-            return b"*2\r\n$%d\r\n%s\r\n,%s\r\n" % (len(m), m, f)
-        return b"*2\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(m), m, len(f), f)
+            return b"*2\r\n$%d\r\n%s\r\n,%s\r\n" % (k, m, f)
+        if k < 1024:
+            return _PAIR_HDR[k] + m + _SCORE_HDR[len(f)] + f + b"\r\n"
+        return b"*2\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (k, m, len(f), f)
     if not _is_z(v):
         return E.WRONGTYPE
     if count == 0:
@@ -969,10 +979,13 @@ def _make_zpop_batch(maxside):
                 break
             s, m = v.pop(end)
             f = _fd(s)
+            k = len(m)
             if resp3:
-                ap(b"*2\r\n$%d\r\n%s\r\n,%s\r\n" % (len(m), m, f))
+                ap(b"*2\r\n$%d\r\n%s\r\n,%s\r\n" % (k, m, f))
+            elif k < 1024:
+                ap(_PAIR_HDR[k] + m + _SCORE_HDR[len(f)] + f + b"\r\n")
             else:
-                ap(b"*2\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(m), m, len(f), f))
+                ap(b"*2\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (k, m, len(f), f))
             i += 1
         srv.dirty += i - start
         return i

@@ -20,6 +20,12 @@ CNEG2 = b":-2\r\n"
 
 _INTS = [b":%d\r\n" % i for i in range(10001)]
 
+# "$<n>\r\n" for n < BULK_HDR_N: a short bulk reply is BULK_HDR[n] + v + b"\r\n",
+# two concatenations (about 80 ns for a 3-byte value) where the %-format costs 190.
+# Hot paths test ``n < 1024`` with the literal.
+BULK_HDR_N = 1024
+BULK_HDR = [b"$%d\r\n" % i for i in range(BULK_HDR_N)]
+
 
 def integer(n):
     """Encode an integer reply (``:n``); small non-negative values are shared."""
