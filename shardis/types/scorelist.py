@@ -195,9 +195,11 @@ class ScoreList:
         return True
 
     def move(self, old, s, m):
-        """Give ``m`` (in the list with score ``old``) the score ``s``."""
+        """Give ``m`` (in the list with score ``old``) the score ``s``. The
+        member object the list holds is kept (``m`` may be an equal one)."""
         b, j = self._find(old, m, False)
         mem = self.mems[b]
+        m = mem[j]
         if 0 < j < len(mem) - 1:
             sc = self.scs[b]
             if sc[j - 1] <= s <= sc[j + 1]:

@@ -329,12 +329,13 @@ class ZSkip:
     def add(self, member, score):
         d = self.d
         old = d.get(member)
-        if old is not None:
-            if old == score:
-                return self
-            self.sl.delete(old, member)
+        if old is None:
+            self.sl.insert(score, member)
+        elif old == score:
+            return self
+        else:
+            self.sl.move(old, score, member)
         d[member] = score
-        self.sl.insert(score, member)
         return self
 
     def insert(self, member, score, old=None):

@@ -31,3 +31,25 @@ def test_find_slot_and_splice_match_a_rebuild():
         want = _rebuild(seq, member, score)
         assert got == want, (seq, member, score)
         assert got.card() == want.card()
+
+
+def test_skiplist_order_holds_the_dicts_member_objects():
+    """A member is stored once: the order (ScoreList) holds the dict's key
+    object, also after a ZADD or ZINCRBY moved it with an equal but distinct
+    bytes object (as every command argument is)."""
+    rnd = random.Random(8)
+    seq = sorted((float(rnd.randrange(50)), b"m%d" % i) for i in range(3000))
+    z = Z.ZSkip.from_seq(seq)
+    for _ in range(4000):
+        m = b"m%d" % rnd.randrange(3200)        # a fresh object each time
+        s = float(rnd.randrange(60))
+        old = z.d.get(m)
+        if rnd.random() < 0.5:
+            z.add(m, s)
+        elif old != s:
+            z.insert(m, s, old)
+    keys = {id(k) for k in z.d}
+    members = z.sl.members()
+    assert len(members) == len(z.d)
+    assert all(id(m) in keys for m in members)
+    assert list(z.sl) == sorted((s, m) for m, s in z.d.items())
