@@ -212,7 +212,7 @@ class ScoreList:
         self.insert(s, m)
 
     def pop(self, index):
-        """Remove and return the first (``index`` 0) or last (-1) pair."""
+        """Remove and return the pair at ``index`` (0 and -1 are the quick ones)."""
         if not self.n:
             raise IndexError("pop from an empty list")
         if index == 0:
