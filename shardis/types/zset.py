@@ -283,11 +283,9 @@ class _Order(ScoreList):
         return self.index(key[0], key[1])
 
     def bisect_right(self, key):
-        if len(key) == 1:
-            return self.index_score(key[0])
-        if key[1] is TOP:
-            return self.index_score(key[0], True)
-        return self.index(key[0], key[1], True)
+        if len(key) == 2 and key[1] is not TOP:
+            return self.index(key[0], key[1], True)
+        return self.bisect_left(key)    # (score,) and (score, TOP) match no pair
 
 
 class ZSkip:
