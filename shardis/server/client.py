@@ -1,7 +1,9 @@
 """One connection: an asyncio.Protocol that parses, dispatches and replies.
 
 The hot path (``process_input``) runs every complete command in the input
-synchronously and writes all their replies with one ``transport.write``.
+synchronously and queues all their replies at once; each client's output is
+written with one ``transport.write`` at the end of the event-loop iteration
+(``defer_write``).
 Checks that only matter when a feature is in use (auth, MULTI, pub/sub
 context, reply modes, OOM, client pause, cluster) are behind one boolean,
 ``self.gated or server.gated``; the common case pays for a dict lookup, an
@@ -102,7 +104,7 @@ class Client(asyncio.Protocol):
         self.pause_blocked = False
         self.outq = None              # replies of the batch being run (see push)
         self.queued = None            # parsed commands held while blocked/paused
-        self.push_buf = None          # pushes waiting for the end of this loop iteration
+        self.push_buf = None          # output waiting for the end of this loop iteration (defer_write)
         self.obuf_high = False        # output buffer above server.obuf_check_min (pause_writing)
 
     # -- asyncio.Protocol ---------------------------------------------------
@@ -323,19 +325,12 @@ class Client(asyncio.Protocol):
         self._end_read(out)
 
     def _end_read(self, out):
-        """The end of a read: write the replies gathered in ``out`` at once
-        (``write`` inlined), then close if a command asked for it, or check
-        the query buffer."""
+        """The end of a read: queue the replies gathered in ``out`` for the
+        end of the loop iteration (defer_write), then close if a command asked
+        for it, or check the query buffer."""
         srv = self.server
         if out:
-            data = out[0] if len(out) == 1 else b"".join(out)
-            if self.push_buf is None and not self.closed:
-                self.transport.write(data)
-                srv.stat_net_output_bytes += len(data)
-                if self.obuf_high and self.transport.get_write_buffer_size() > srv.obuf_check_min:
-                    srv.dispatch.check_output_limits(self)
-            else:
-                self.write(data)
+            self.defer_write(out[0] if len(out) == 1 else b"".join(out))
         if self.flags & F_CLOSE_AFTER_REPLY:
             self.close()
         elif self.reader.pending_bytes > srv.client_query_buffer_limit:
@@ -404,27 +399,40 @@ class Client(asyncio.Protocol):
         """Write an out-of-band message (pub/sub, invalidation, monitor).
         While this client's own commands run, the message joins the batch's
         replies at the current position (Redis writes it into the client's
-        buffer ahead of the running command's reply).
-        Otherwise messages are gathered and written once at the end of the
-        event-loop iteration (as Redis writes pending output before sleeping),
-        so a burst of PUBLISHes costs one write per subscriber, not one each."""
+        buffer ahead of the running command's reply); otherwise it waits
+        for the end of the iteration with the replies (defer_write), so a
+        burst of PUBLISHes costs one write per subscriber, not one each."""
         q = self.outq
         if q is not None:
             q.append(data)
+        else:
+            self.defer_write(data)
+
+    def defer_write(self, data):
+        """Queue output for the end of this event-loop iteration, where
+        Server.flush_writes writes each client's output with one
+        transport.write. Redis does the same (replies go out before it sleeps):
+        all of an iteration's reads are served first, so a peer with many
+        connections (redis-benchmark) is woken once for many replies rather
+        than once per reply. Without a loop (in-process tests) it writes now."""
+        if self.closed:
             return
         buf = self.push_buf
         if buf is not None:
             buf.append(data)
             return
-        loop = self.server.loop
-        if loop is None or self.closed:
+        srv = self.server
+        if srv.loop is None:
             self.write(data)
             return
         self.push_buf = [data]
-        loop.call_soon(self.flush_pushes)
+        pw = srv.pending_writes
+        if not pw:
+            srv.loop.call_soon(srv.flush_writes)
+        pw.append(self)
 
     def flush_pushes(self):
-        """Write the gathered out-of-band messages (scheduled by ``push``)."""
+        """Write the output queued by ``defer_write``."""
         if self.push_buf is not None:
             buf = self.push_buf
             self.push_buf = None
@@ -434,6 +442,10 @@ class Client(asyncio.Protocol):
         """Close after flushing what was written."""
         if self.closed:
             return
+        if self.push_buf is not None:
+            self.flush_pushes()         # what was queued goes before the close
+            if self.closed:             # the write hit an output limit
+                return
         self.closed = True
         self.server.client_gone(self)
         if self.transport is not None:
@@ -441,6 +453,7 @@ class Client(asyncio.Protocol):
 
     def close_now(self):
         """Drop the connection without flushing (output limits, CLIENT KILL)."""
+        self.push_buf = None
         if self.transport is not None:
             self.transport.abort()
         self.close()

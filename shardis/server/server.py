@@ -69,6 +69,7 @@ class Server:
         self.dirty = 0
         self.notify_on = False
         self.loop = None
+        self.pending_writes = []       # clients with output for the end of this iteration
         self.listeners = []
         self.shutdown_requested = None
         self.cron_handlers = []        # callables run every cron tick with (server)
@@ -325,6 +326,18 @@ class Server:
         from shardis.server import cron
         cron.start(self)
         self.log("notice", f"shardis {self.version} ready to accept connections tcp on port {self.port}")
+
+    def flush_writes(self):
+        """Write every client's gathered output (Client.defer_write): run once
+        per event-loop iteration, after the reads of that iteration, as Redis
+        writes its clients' buffers before it sleeps."""
+        pw = self.pending_writes
+        self.pending_writes = []
+        for c in pw:
+            try:
+                c.flush_pushes()
+            except Exception as e:   # one broken transport must not cost the others their replies
+                self.log("warning", f"write to client id={c.id} failed: {e!r}")
 
     def request_shutdown(self, how="default"):
         if self.shutdown_requested is None:
