@@ -42,10 +42,12 @@ def _check(sl, model, rnd):
     assert sl.members() == [m for _, m in model]
 
 
-@pytest.mark.parametrize("load,linear,seed", [(2, 0, 1), (3, 1, 2), (4, 8, 3), (5, 2, 4), (512, 8, 5)])
-def test_matches_a_sorted_list(monkeypatch, load, linear, seed):
+@pytest.mark.parametrize("load,linear,front,seed", [(2, 0, 1, 1), (3, 1, 2, 2), (4, 8, 3, 3),
+                                                    (5, 2, 64, 4), (512, 8, 64, 5), (3, 2, 5, 6)])
+def test_matches_a_sorted_list(monkeypatch, load, linear, front, seed):
     monkeypatch.setattr(SL, "LOAD", load)
     monkeypatch.setattr(SL, "_LINEAR", linear)
+    monkeypatch.setattr(SL, "_FRONT", front)
     rnd = random.Random(seed)
     start = sorted({(rnd.choice(_SCORES), m) for m in _members(rnd, 5)}, key=lambda p: p)
     d = {}
@@ -114,3 +116,32 @@ def test_empty():
         sl.pop(0)
     with pytest.raises(IndexError):
         sl[0]
+
+
+@pytest.mark.parametrize("front", [1, 3, 64])
+def test_runs_of_pops_from_the_front(monkeypatch, front):
+    """ZPOPMIN runs cut a short first block off the front; inserts, deletes
+    and positional reads in between still see one sorted list."""
+    monkeypatch.setattr(SL, "LOAD", 8)
+    monkeypatch.setattr(SL, "_LINEAR", 1)
+    monkeypatch.setattr(SL, "_FRONT", front)
+    rnd = random.Random(front)
+    model = sorted((float(rnd.randrange(50)), b"m%d" % i) for i in range(400))
+    sl = SL.ScoreList(model)
+    for step in range(300):
+        for _ in range(rnd.randrange(1, 12)):
+            if model:
+                assert sl.pop(0) == model.pop(0)
+        if rnd.random() < 0.3:
+            p = (float(rnd.randrange(-5, 50)), b"n%d" % step)
+            sl.insert(*p)
+            bisect.insort(model, p)
+        if model and rnd.random() < 0.2:
+            p = model.pop(rnd.randrange(min(len(model), 10)))
+            assert sl.delete(*p)
+        if step % 5 == 0:
+            _check(sl, model, rnd)
+    _check(sl, model, rnd)
+    while model:
+        assert sl.pop(0) == model.pop(0)
+    assert len(sl) == 0
