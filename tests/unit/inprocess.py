@@ -8,6 +8,7 @@ class RecordingTransport:
 
     def __init__(self):
         self.out = []
+        self.closed = self.aborted = False
 
     def write(self, data):
         self.out.append(data)
@@ -22,7 +23,10 @@ class RecordingTransport:
         return None
 
     def close(self):
-        pass
+        self.closed = True
+
+    def abort(self):
+        self.aborted = self.closed = True
 
 
 def enc(*args):
