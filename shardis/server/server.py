@@ -334,10 +334,22 @@ class Server:
         pw = self.pending_writes
         self.pending_writes = []
         for c in pw:
+            # Client.flush_pushes and Client.write inlined (two calls per client per iteration)
+            buf = c.push_buf
+            if buf is None:
+                continue
+            c.push_buf = None
+            if c.closed:
+                continue
+            data = buf[0] if len(buf) == 1 else b"".join(buf)
             try:
-                c.flush_pushes()
+                c.transport.write(data)
             except Exception as e:   # one broken transport must not cost the others their replies
                 self.log("warning", f"write to client id={c.id} failed: {e!r}")
+                continue
+            self.stat_net_output_bytes += len(data)
+            if c.obuf_high and c.transport.get_write_buffer_size() > self.obuf_check_min:
+                self.dispatch.check_output_limits(c)
 
     def request_shutdown(self, how="default"):
         if self.shutdown_requested is None:

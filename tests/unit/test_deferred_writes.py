@@ -35,6 +35,7 @@ def test_replies_of_an_iteration_go_out_once_per_client_in_order():
 
 def test_quit_and_close_send_what_was_queued_first():
     async def body(srv):
+        client(srv)         # another connection: output is queued
         a = client(srv)
         a.data_received(enc("PING") + enc("QUIT"))
         assert a.transport.out == [b"+PONG\r\n+OK\r\n"] and a.transport.closed
@@ -50,6 +51,7 @@ def test_quit_and_close_send_what_was_queued_first():
 def test_a_dropped_connection_sends_nothing_more():
     async def body(srv):
         a = client(srv)
+        client(srv)
         a.data_received(enc("PING"))
         a.close_now()
         await asyncio.sleep(0)
@@ -68,4 +70,22 @@ def test_a_served_blocked_client_gets_its_queued_replies_first():
         await asyncio.sleep(0)
         assert b"".join(a.transport.out) == b"+PONG\r\n*2\r\n$1\r\nq\r\n$1\r\nx\r\n"
         assert b.transport.out == [b":1\r\n"]
+    _run(body)
+
+
+def test_the_only_client_is_answered_at_once():
+    """With nobody else connected no reply can share the peer's wake-up:
+    the end-of-iteration callback would only add latency."""
+    async def body(srv):
+        a = client(srv)
+        a.data_received(enc("PING"))
+        assert a.transport.out == [b"+PONG\r\n"]
+        b = client(srv)
+        a.data_received(enc("PING"))
+        assert a.transport.out == [b"+PONG\r\n"]
+        await asyncio.sleep(0)
+        assert a.transport.out == [b"+PONG\r\n"] * 2
+        b.close()
+        a.data_received(enc("ECHO", "z"))
+        assert a.transport.out[2:] == [b"$1\r\nz\r\n"]
     _run(body)
