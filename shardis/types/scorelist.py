@@ -219,12 +219,13 @@ class ScoreList:
             raise IndexError("pop from an empty list")
         if index == 0:
             mem = self.mems[0]
-            if len(mem) > _FRONT:
+            if len(mem) > _FRONT + LOAD // 2:
                 # Removing the first pair of a block moves all the others:
                 # ~1 µs for a 1,000-pair block. A run of ZPOPMINs pops from a
                 # first block of _FRONT pairs cut off the front instead (one
                 # copy of the block per _FRONT pops); it is left short (no
-                # merge) until it empties.
+                # merge) until it empties. The rest keeps at least LOAD // 2
+                # pairs, so the first block is the only short one.
                 self._split_at(0, _FRONT)
                 mem = self.mems[0]
             if len(mem) > 1:

@@ -145,3 +145,22 @@ def test_runs_of_pops_from_the_front(monkeypatch, front):
     while model:
         assert sl.pop(0) == model.pop(0)
     assert len(sl) == 0
+
+
+@pytest.mark.parametrize("load,front", [(4, 2), (8, 3), (512, 64)])
+def test_pops_between_inserts_at_the_front_keep_blocks_few(monkeypatch, load, front):
+    """Two pairs inserted before the minimum, one popped, again and again:
+    only the first block may be short, so the blocks stay about n / LOAD."""
+    monkeypatch.setattr(SL, "LOAD", load)
+    monkeypatch.setattr(SL, "_FRONT", front)
+    model = [(float(i), b"m%d" % i) for i in range(40 * load)]
+    sl = SL.ScoreList(model)
+    low = 0.0
+    for k in range(20 * load):
+        for _ in range(2):
+            low -= 1
+            sl.insert(low, b"n%d" % k)
+            model.insert(0, (low, b"n%d" % k))
+        assert sl.pop(0) == model.pop(0)
+        assert len(sl.mems) <= len(model) // (load // 2) + 2
+    assert list(sl) == model
