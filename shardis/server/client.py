@@ -333,15 +333,17 @@ class Client(asyncio.Protocol):
             data = out[0] if len(out) == 1 else b"".join(out)
             if self.push_buf is not None or self.closed or srv.loop is None:
                 self.defer_write(data)
-            elif len(srv.clients) > 1:
+            elif srv.last_reader != self.id:
                 # defer_write inlined: this client's first output in this iteration
+                srv.last_reader = self.id
                 pw = srv.pending_writes
                 if not pw:
                     srv.loop.call_soon(srv.flush_writes)
                 self.push_buf = [data]
                 pw.append(self)
             else:
-                # the only client: nobody else's reply can share the wake-up (write inlined)
+                # the same client as the read before: nobody else's reply can share
+                # the wake-up (write inlined)
                 self.transport.write(data)
                 srv.stat_net_output_bytes += len(data)
                 if self.obuf_high and self.transport.get_write_buffer_size() > srv.obuf_check_min:
@@ -431,9 +433,10 @@ class Client(asyncio.Protocol):
         connections (redis-benchmark) is woken once for many replies rather
         than once per reply. The end-of-iteration callback costs about 6,000
         instructions (call_soon, the loop's idle pass, flush_writes), so
-        the only client connected, whose replies can share a wake-up with
-        nobody's, writes now; so does everything without a loop (in-process
-        tests)."""
+        the only client connected, whose output can share a wake-up with
+        nobody's, writes now (_end_read also writes a read's replies at once
+        when the read before was the same client's); so does everything
+        without a loop (in-process tests)."""
         if self.closed:
             return
         buf = self.push_buf

@@ -70,6 +70,7 @@ class Server:
         self.notify_on = False
         self.loop = None
         self.pending_writes = []       # clients with output for the end of this iteration
+        self.last_reader = 0           # id of the client whose read queued output last
         self.listeners = []
         self.shutdown_requested = None
         self.cron_handlers = []        # callables run every cron tick with (server)
