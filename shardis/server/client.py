@@ -326,8 +326,9 @@ class Client(asyncio.Protocol):
 
     def _end_read(self, out):
         """The end of a read: queue the replies gathered in ``out`` for the
-        end of the loop iteration (defer_write), then close if a command asked
-        for it, or check the query buffer."""
+        end of the loop iteration (defer_write), or write them at once when
+        the read before was this client's too (``server.last_reader``), then
+        close if a command asked for it, or check the query buffer."""
         srv = self.server
         if out:
             data = out[0] if len(out) == 1 else b"".join(out)
