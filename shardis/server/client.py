@@ -432,12 +432,10 @@ class Client(asyncio.Protocol):
         transport.write. Redis does the same (replies go out before it sleeps):
         all of an iteration's reads are served first, so a peer with many
         connections (redis-benchmark) is woken once for many replies rather
-        than once per reply. The end-of-iteration callback costs about 6,000
-        instructions (call_soon, the loop's idle pass, flush_writes), so
-        the only client connected, whose output can share a wake-up with
-        nobody's, writes now (_end_read also writes a read's replies at once
-        when the read before was the same client's); so does everything
-        without a loop (in-process tests)."""
+        than once per reply. Without a loop (in-process tests) it writes now.
+        (_end_read writes a read's replies at once when the read before was
+        the same client's: the end-of-iteration callback costs about 6,000
+        instructions and a lone busy connection shares no wake-up.)"""
         if self.closed:
             return
         buf = self.push_buf
@@ -445,7 +443,7 @@ class Client(asyncio.Protocol):
             buf.append(data)
             return
         srv = self.server
-        if srv.loop is None or len(srv.clients) < 2:
+        if srv.loop is None:
             self.write(data)
             return
         self.push_buf = [data]

@@ -335,7 +335,8 @@ class Server:
         pw = self.pending_writes
         self.pending_writes = []
         for c in pw:
-            # Client.flush_pushes and Client.write inlined (two calls per client per iteration)
+            # Client.flush_pushes and Client.write inlined: two calls per client per
+            # iteration, ~900 instructions per GET at P1 with 50 clients (callgrind)
             buf = c.push_buf
             if buf is None:
                 continue
