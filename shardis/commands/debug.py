@@ -1,0 +1,221 @@
+"""DEBUG: the testing and introspection subcommands (OBJECT, SLEEP, PROTOCOL,
+DIGEST, LISTPACK, ...). Gated by ``enable-debug-command`` as in Redis."""
+import time
+
+from shardis.commands import command
+from shardis.commands import errors as E
+from shardis.commands.server_cmds import help_reply
+from shardis.commands.util import parse_int
+from shardis.protocol.resp import OK, bulk, error, integer, simple
+
+
+# -- DEBUG ---------------------------------------------------------------------------
+_DEBUG_DENIED = error(
+    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", "
+    "you can run it from a local connection, otherwise you need to set this option in the "
+    "configuration file, and then restart the server.")
+
+_DEBUG_HELP = [
+    "AOF-FLUSH-SLEEP <microsec>",
+    "    Server will sleep before flushing the AOF, this is used for testing.",
+    "CHANGE-REPL-ID",
+    "    Change the replication IDs of the instance.",
+    "    Dangerous: should be used only for testing the replication subsystem.",
+    "ERROR <string>",
+    "    Return a Redis protocol error with <string> as message. Useful for clients",
+    "    unit tests to simulate Redis errors.",
+    "LOG <message>",
+    "    Write <message> to the server log.",
+    "OBJECT <key>",
+    "    Show low level info about `key` and associated value.",
+    "PROTOCOL <type>",
+    "    Reply with a test value of the specified type. <type> can be: string,",
+    "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+    "    true, false.",
+    "SET-ACTIVE-EXPIRE <0|1>",
+    "    Setting it to 0 disables expiring keys in background when they are not",
+    "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+    "    default.",
+    "SLEEP <seconds>",
+    "    Stop the server for <seconds>. Decimals allowed.",
+]
+
+
+def _atof(b):
+    """C atof: the longest numeric prefix, 0.0 when there is none."""
+    import re
+    m = re.match(rb"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", bytes(b))
+    return float(m.group(0)) if m else 0.0
+
+
+_PROTO_TYPES = ("string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|"
+                "true|false")
+
+
+def _debug_protocol(c, t):
+    r = c.r
+    resp3 = r.version == 3
+    if t == b"string":
+        return bulk(b"Hello World")
+    if t == b"integer":
+        return integer(12345)
+    if t == b"double":
+        return b",3.141\r\n" if resp3 else bulk(b"3.141")
+    if t == b"bignum":
+        big = b"1234567999999999999999999999999999999"
+        return b"(%s\r\n" % big if resp3 else bulk(big)
+    if t == b"null":
+        return r.nil
+    if t == b"array":
+        return b"*3\r\n:0\r\n:1\r\n:2\r\n"
+    if t == b"set":
+        return r.set_header(3) + b":0\r\n:1\r\n:2\r\n"
+    if t == b"map":
+        return r.map_header(3) + b":0\r\n" + r.false + b":1\r\n" + r.true + b":2\r\n" + r.false
+    if t == b"attrib":
+        tail = bulk(b"Some real reply following the attribute")
+        if resp3:
+            return b"|1\r\n" + bulk(b"key-popularity") + b"*2\r\n" + bulk(b"key:123") \
+                + integer(90) + tail
+        return tail
+    if t == b"push":
+        if not resp3:
+            return error("ERR RESP2 is not supported by this command")
+        return (b">2\r\n" + bulk(b"server-cpu-usage") + integer(42)
+                + bulk(b"Some real reply following the push reply"))
+    if t == b"verbatim":
+        return r.verbatim(b"This is a verbatim\nstring")
+    if t == b"true":
+        return r.true
+    if t == b"false":
+        return r.false
+    return error("ERR Wrong protocol type name. Please use one of the following: " + _PROTO_TYPES)
+
+
+def debug_allowed(c):
+    mode = c.server.config["enable-debug-command"]
+    if mode == "yes":
+        return True
+    if mode == "local":
+        return c.unix or c.addr.startswith("127.") or c.addr.startswith("::1")
+    return False
+
+
+def string_encoding(v):
+    """Redis's encoding name for a string value."""
+    if v.__class__ is bytearray:
+        return b"raw"
+    if len(v) <= 20 and parse_int(v) is not None:
+        return b"int"
+    return b"embstr" if len(v) <= 44 else b"raw"
+
+
+def _idle_seconds(db, key, v):
+    """Seconds since the key was last touched, when the keyspace keeps an
+    access clock (the one OBJECT IDLETIME reads), else 0."""
+    acc = getattr(db, "access", None)
+    if acc is None:
+        return 0
+    try:
+        return max(0, acc.idle_ms(key, v)) // 1000
+    except Exception:
+        return 0
+
+
+def _quicklist_fields(v):
+    """The ql_* fields DEBUG OBJECT adds for a quicklist, from the list's
+    packed size and the node limit (list-max-listpack-size)."""
+    from shardis.types import list as L
+    n = v.length()
+    size = getattr(v, "size", 0)
+    fill = L.FILL
+    limit = (4096 << (-fill - 1)) if fill < 0 else 0
+    if limit:
+        nodes = max(1, -(-(size + 7) // limit))
+    else:
+        nodes = max(1, -(-n // max(1, fill)))
+    return (b" ql_nodes:%d ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d "
+            b"ql_uncompressed_size:%d" % (nodes, n / nodes, fill, 1 if L.COMPRESS_DEPTH else 0,
+                                          size + 7 * nodes))
+
+
+def _serialized_len(v):
+    if v.__class__ is bytes or v.__class__ is bytearray:
+        n = len(v)
+        if parse_int(bytes(v)) is not None and -(1 << 31) <= int(v) < (1 << 31):
+            iv = int(v)
+            return 2 if -128 <= iv < 128 else 3 if -32768 <= iv < 32768 else 5
+        return n + (1 if n < 64 else 2 if n < 16384 else 5)
+    mu = getattr(v, "memory_usage", None)
+    return mu() if mu is not None else 0
+
+
+@command("debug")
+def cmd_debug(c, argv):
+    if not debug_allowed(c):
+        return _DEBUG_DENIED
+    srv = c.server
+    sub = argv[1].lower()
+    n = len(argv)
+    if sub == b"help" and n == 2:
+        return help_reply("DEBUG", _DEBUG_HELP)
+    if sub == b"sleep" and n == 3:
+        secs = _atof(argv[2])           # as C's atof: junk reads as 0
+        if secs > 0:
+            time.sleep(secs)
+        return OK
+    if sub == b"protocol" and n == 3:
+        return _debug_protocol(c, argv[2].lower())
+    if sub == b"error" and n == 3:
+        return error(argv[2])
+    if sub == b"change-repl-id" and n == 2:
+        srv.extensions.pop("master_replid", None)
+        return OK
+    if sub == b"object" and n == 3:
+        key = argv[2]
+        db = c.db
+        acc = getattr(db, "access", None)
+        if acc is not None:
+            db.access = None          # DEBUG OBJECT does not touch the key
+        try:
+            v = db.lookup_write(key)
+        finally:
+            if acc is not None:
+                db.access = acc
+        if v is None:
+            return E.NO_SUCH_KEY
+        if v.__class__ is bytes or v.__class__ is bytearray:
+            enc = string_encoding(v)
+        else:
+            enc = v.encoding
+        lru = int(time.time()) & ((1 << 24) - 1)
+        idle = _idle_seconds(db, key, v)
+        line = (b"Value at:0x%x refcount:1 encoding:%s serializedlength:%d lru:%d "
+                b"lru_seconds_idle:%d" % (id(v), enc, _serialized_len(v), lru, idle))
+        if enc == b"quicklist":
+            line += _quicklist_fields(v)
+        return simple(line)
+    if sub == b"set-active-expire" and n == 3:
+        flag = int(_atof(argv[2]))
+        try:
+            from shardis.keyspace import expiry
+        except ImportError:
+            expiry = None
+        fn = getattr(expiry, "set_active", None)
+        if fn is not None:
+            fn(srv, bool(flag))
+        else:
+            srv.extensions["active_expire"] = bool(flag)
+        return OK
+    if sub == b"log" and n == 3:
+        srv.log("warning", "DEBUG LOG: " + argv[2].decode("utf-8", "replace"))
+        return OK
+    if sub == b"aof-flush-sleep" and n == 3:
+        v = parse_int(argv[2])
+        if v is None:
+            return E.NOT_INT
+        srv.extensions["aof_flush_sleep"] = v
+        return OK
+    name = argv[1].decode("utf-8", "replace")
+    return error(f"ERR unknown subcommand or wrong number of arguments for '{name}'. "
+                 "Try DEBUG HELP.")
