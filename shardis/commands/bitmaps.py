@@ -56,7 +56,7 @@ def _string_for_write(c, key, maxbit):
         if v.__class__ is not _BYTES:
             return E.WRONGTYPE
         v = bytearray(v)
-        db.data[key] = v
+        db.store(key, v)
     n = len(v)
     if n < need:
         v.extend(bytes(need - n))

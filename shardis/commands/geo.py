@@ -131,7 +131,7 @@ def cmd_geoadd(c, argv):
     if created:
         db.set(key, v)
     elif added or changed:
-        db.data[key] = v
+        db.store(key, v)
         db.signal(key)
     if added or changed:
         srv.dirty += added + changed

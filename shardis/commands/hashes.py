@@ -77,7 +77,7 @@ def _hset(c, argv):
     if cls is HashLP:
         if not H.fits_listpack(argv, 2):
             v = v.to_ht()
-            db.data[key] = v
+            db.store(key, v)
             cls = HashHT
         else:
             blob = v
@@ -91,7 +91,7 @@ def _hset(c, argv):
                 nv = HashLP(blob).to_ht()
             else:
                 nv = HashLP(blob)
-            db.data[key] = nv
+            db.store(key, nv)
             db.signal(key)
             return added
     if cls is HashHT:
@@ -166,9 +166,9 @@ def cmd_hset(c, argv):
             if len(f) <= lim and len(val) <= lim:
                 blob, added = LP.map_set(v, f, val)
                 if added and blob.count(VSEP) > H.MAX_ENTRIES:
-                    db.data[key] = HashLP(blob).to_ht()
+                    db.store(key, HashLP(blob).to_ht())
                 else:
-                    db.data[key] = HashLP(blob)
+                    db.store(key, HashLP(blob))
                 if db.watched:
                     db.ctx.touch_watched(db, key)
                 srv = c.server
@@ -245,13 +245,13 @@ def _store_field(c, key, v, field, value):
     if v.__class__ is HashLP:
         if len(field) > H.MAX_VALUE or len(value) > H.MAX_VALUE:
             v = v.to_ht()
-            db.data[key] = v
+            db.store(key, v)
         else:
             blob, new = LP.map_set(v, field, value)
             nv = HashLP(blob)
             if new and LP.map_len(blob) > H.MAX_ENTRIES:
                 nv = nv.to_ht()
-            db.data[key] = nv
+            db.store(key, nv)
             db.signal(key)
             return
     if field not in v:
@@ -475,7 +475,7 @@ def cmd_hdel(c, argv):
             if len(blob) <= 1:
                 gone = True
             else:
-                db.data[key] = HashLP(blob)
+                db.store(key, HashLP(blob))
     else:
         return E.WRONGTYPE
     if deleted:

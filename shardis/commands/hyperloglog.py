@@ -27,7 +27,7 @@ def _unshare(db, key, v):
     """The value as a bytearray stored at key (Redis's dbUnshareStringValue)."""
     if v.__class__ is not _BYTEARRAY:
         v = bytearray(v)
-        db.data[key] = v
+        db.store(key, v)
     return v
 
 
@@ -53,7 +53,7 @@ def cmd_pfadd(c, argv):
     if len(argv) > 2:
         n, nv = H.add_many(v, argv[2:], _max_bytes(c))
         if nv is not v:
-            db.data[key] = nv
+            db.store(key, nv)
             v = nv
         if n < 0:
             return H.INVALID_ERR
@@ -132,7 +132,7 @@ def cmd_pfmerge(c, argv):
         if d is None:
             return H.INVALID_ERR
         v = d
-        db.data[dest] = v
+        db.store(dest, v)
     if v[4] == H.DENSE:
         payload = H.pack_dense(bytes(map(max, H.dense_registers(v), regs)))
         v[H.HDR_SIZE:] = payload
@@ -145,7 +145,7 @@ def cmd_pfmerge(c, argv):
                         H.dense_set(v, j, r)
                 else:
                     _, v = H.sparse_set(v, j, r, mb)
-        db.data[dest] = v
+        db.store(dest, v)
     v[15] |= 0x80
     db.signal(dest)
     srv = c.server
@@ -176,7 +176,7 @@ def cmd_pfdebug(c, argv):
             if d is None:
                 return H.INVALID_ERR
             v = d
-            db.data[key] = v
+            db.store(key, v)
             c.server.dirty += 1
         regs = H.dense_registers(v)
         return b"*%d\r\n" % H.REGISTERS + b"".join(integer(r) for r in regs)
@@ -206,7 +206,7 @@ def cmd_pfdebug(c, argv):
             d = H.sparse_to_dense(v)
             if d is None:
                 return H.INVALID_ERR
-            db.data[key] = d
+            db.store(key, d)
             c.server.dirty += 1
             return CONE
         return CZERO

@@ -193,10 +193,7 @@ def cmd_swapdb(c, argv):
             _touch_all_watched(srv, a, b)
         if b.watched:
             _touch_all_watched(srv, b, a)
-        for attr in ("data", "expires", "expiry_state", "scan_index", "access", "avg_ttl"):
-            va, vb = getattr(a, attr), getattr(b, attr)
-            setattr(a, attr, vb)
-            setattr(b, attr, va)
+        a.swap_contents(b)
         for db in (a, b):
             if db.blocking_keys:
                 for key in list(db.blocking_keys):

@@ -63,7 +63,7 @@ def _bulk_items(items):
 
 def _store(db, key, v):
     """Store a list value after an in-place change (keeps the TTL)."""
-    db.data[key] = v
+    db.store(key, v)
     if db.watched:
         db.ctx.touch_watched(db, key)
 
@@ -92,7 +92,7 @@ def _push_generic(c, argv, left, only_existing):
         n = len(nv.q) if nv.__class__ is _QL else nv[0] | nv[1] << 8
     elif cls is _LP:
         nv = _push(v, argv, left, 2)
-        db.data[key] = nv
+        db.store(key, nv)
         n = len(nv.q) if nv.__class__ is _QL else nv[0] | nv[1] << 8
     else:
         return E.WRONGTYPE
@@ -270,7 +270,7 @@ def _make_pop(left, name):
                 sz = v.size - (n + 2 if n < 64 and x >= b":" else _esize(x))
                 v.size = sz
                 if sz <= L.SHRINK_ES and len(q) <= L.SHRINK_COUNT:
-                    db.data[key] = L.maybe_shrink(v)
+                    db.store(key, L.maybe_shrink(v))
                 if db.watched:
                     db.ctx.touch_watched(db, key)
                 srv = c.server
@@ -315,7 +315,7 @@ def _make_pop_batch(left):
             sz = v.size - (k + 2 if k < 64 and x >= b":" else _esize(x))
             v.size = sz
             if sz <= shrink_es and len(q) <= shrink_count:
-                data[key] = L.maybe_shrink(v)
+                db.store(key, L.maybe_shrink(v))
             ap(_HDR[k] + x + b"\r\n" if k < 1024 else b"$%d\r\n%s\r\n" % (k, x))
             i += 1
         srv.dirty += i - start

@@ -121,7 +121,7 @@ def cmd_sadd(c, argv):
             else:
                 nv, added = S.add_many(S.maybe_convert(v, len(argv) - 2), argv[2:])
             if nv is not v:
-                db.data[key] = nv
+                db.store(key, nv)
         else:
             return E.WRONGTYPE
         if added:
@@ -150,7 +150,7 @@ def _removed_from(c, key, v, members):
         if gone:
             db.delete(key)
         else:
-            db.data[key] = v
+            db.store(key, v)
             db.signal(key)
     return deleted, gone
 
@@ -198,7 +198,7 @@ def cmd_smove(c, argv):
         if srv.notify_on:
             srv.notify(db, "g", "del", src)
     else:
-        db.data[src] = nsv
+        db.store(src, nsv)
         db.signal(src)
     if dv is None:
         dv = S.create(ele, 1)
@@ -207,7 +207,7 @@ def cmd_smove(c, argv):
     else:
         ndv, added = dv.add(ele)
         if ndv is not dv:
-            db.data[dst] = ndv
+            db.store(dst, ndv)
         db.signal(dst)
     srv.dirty += 1
     if added:
@@ -303,7 +303,7 @@ def cmd_spop(c, argv):
         db.delete(key)
     else:
         if nv is not v:
-            db.data[key] = nv
+            db.store(key, nv)
         db.signal(key)
     if srv.notify_on:
         srv.notify(db, "s", "spop", key)
@@ -361,7 +361,7 @@ def _spop_count(c, argv):
                 v = S.build(rest)
             if v.__class__ is SetLP:
                 shuffle(out)
-            db.data[key] = v
+            db.store(key, v)
         db.signal(key)
         return _set_reply(c, out)
     # many to pop: keep a random remainder in a rebuilt set, reply the rest
@@ -377,7 +377,7 @@ def _spop_count(c, argv):
         nv, _ = S.add_many(SetLP(S.LP.EMPTY), keep)
     else:
         nv = S.build(keep)
-    db.data[key] = nv
+    db.store(key, nv)
     db.signal(key)
     return _set_reply(c, out)
 

@@ -144,11 +144,7 @@ def cmd_set(c, argv):
     db = c.db
     key = argv[1]
     if len(argv) == 3:
-        db.data[key] = argv[2]
-        if db.expires:
-            db.expires.pop(key, None)
-        if db.watched:
-            db.ctx.touch_watched(db, key)
+        db.set(key, argv[2])
         srv = c.server
         srv.dirty += 1
         if srv.notify_on:
@@ -166,17 +162,18 @@ def batch_set(c, cmds, i, n, out):
     srv = c.server
     if not db.plain():
         return i
-    data = db.data
+    get = db.data.get
+    store = db.store        # in a plain db a SET is a store: no TTL to clear, nobody to signal
     name = cmds[i][0]
     start = i
     for argv in cmds[i:n]:
         if argv[0] != name or len(argv) != 3:
             break
         key = argv[1]
-        old = data.get(key)
+        old = get(key)
         if old is not None and old.__class__ is not _BYTES:
             break
-        data[key] = argv[2]
+        store(key, argv[2])
         i += 1
     srv.dirty += i - start
     out.extend([OK] * (i - start))
@@ -330,9 +327,7 @@ def cmd_append(c, argv):
     srv = c.server
     v = db.lookup_write(key)
     if v is None:
-        db.data[key] = argv[2]
-        if db.watched:
-            db.ctx.touch_watched(db, key)
+        db.set(key, argv[2])
         total = len(argv[2])
     else:
         if v.__class__ is not _BYTEARRAY:
@@ -341,7 +336,7 @@ def cmd_append(c, argv):
             if len(v) + len(argv[2]) > srv.proto_max_bulk_len:
                 return E.STRING_TOO_LONG
             v = bytearray(v)
-            db.data[key] = v
+            db.store(key, v)
         elif len(v) + len(argv[2]) > srv.proto_max_bulk_len:
             return E.STRING_TOO_LONG
         v += argv[2]
@@ -430,7 +425,7 @@ def cmd_setrange(c, argv):
             return E.STRING_TOO_LONG
         if v.__class__ is not _BYTEARRAY:
             v = bytearray(v)
-            db.data[key] = v
+            db.store(key, v)
         n = len(v)
         if offset > n:
             v.extend(bytes(offset - n))
@@ -605,7 +600,7 @@ def _incr_generic(c, key, delta):
     new = cur + delta
     if new > LLONG_MAX or new < LLONG_MIN:
         return E.OVERFLOW
-    db.data[key] = b"%d" % new
+    db.store(key, b"%d" % new)
     if db.watched:
         db.ctx.touch_watched(db, key)
     srv = c.server
@@ -625,7 +620,7 @@ def cmd_incr(c, argv):
         # the common case inlined: a canonical non-negative integer far from
         # overflow, no TTLs in this db, no access tracking
         new = int(v) + 1
-        db.data[key] = b"%d" % new
+        db.store(key, b"%d" % new)
         if db.watched:
             db.ctx.touch_watched(db, key)
         srv = c.server
@@ -645,6 +640,7 @@ def batch_incr(c, cmds, i, n, out):
     if not db.plain():
         return i
     data = db.data
+    store = db.store
     name = cmds[i][0]
     ap = out.append
     start = i
@@ -659,7 +655,7 @@ def batch_incr(c, cmds, i, n, out):
             new = int(v) + 1
         else:
             break
-        data[key] = b"%d" % new
+        store(key, b"%d" % new)
         ap(_INTS[new] if new <= 10000 else b":%d\r\n" % new)
         i += 1
     srv.dirty += i - start
@@ -694,22 +690,11 @@ def cmd_mset(c, argv):
         return error("ERR wrong number of arguments for 'mset' command")
     db = c.db
     srv = c.server
-    data = db.data
-    expires = db.expires
-    if not expires and not db.watched and not srv.notify_on:
-        data.update(zip(argv[1::2], argv[2::2]))
-        srv.dirty += (n - 1) // 2
-        return OK
-    for i in range(1, n, 2):
-        key = argv[i]
-        data[key] = argv[i + 1]
-        if expires:
-            expires.pop(key, None)
-        if db.watched:
-            db.ctx.touch_watched(db, key)
-        if srv.notify_on:
-            srv.notify(db, "$", "set", key)
+    db.set_many(argv, 1)
     srv.dirty += (n - 1) // 2
+    if srv.notify_on:
+        for i in range(1, n, 2):
+            srv.notify(db, "$", "set", argv[i])
     return OK
 
 

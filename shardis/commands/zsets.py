@@ -140,7 +140,7 @@ def _is_z(v):
 
 
 def _store(db, key, v):
-    db.data[key] = v
+    db.store(key, v)
     if db.watched:
         db.ctx.touch_watched(db, key)
 

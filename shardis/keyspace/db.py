@@ -52,7 +52,8 @@ class Database:
         v = self.data.get(key)
         if v is not None and self.expires:
             when = self.expires.get(key)
-            if when is not None and when <= self.ctx.now_ms and self.expire_now(key):
+            if when is not None and when <= self.ctx.now_ms:
+                self.expire_now(key)
                 v = None
         if v is None:
             self.ctx.stat_keyspace_misses += 1
@@ -69,7 +70,8 @@ class Database:
         v = self.data.get(key)
         if v is not None and self.expires:
             when = self.expires.get(key)
-            if when is not None and when <= self.ctx.now_ms and self.expire_now(key):
+            if when is not None and when <= self.ctx.now_ms:
+                self.expire_now(key)
                 return None
         if v is not None and self.access is not None:
             self.access.touch(key, v)
@@ -80,8 +82,10 @@ class Database:
 
     def expire_now(self, key):
         """Delete an expired key as Redis does on access: fires the 'expired'
-        event and propagates a DEL. Returns True if the key was removed (a
-        replica keeps logically-expired keys until its master says so)."""
+        event and propagates a DEL. Returns True if the key was removed. While
+        expiry is held (``ctx.expire_keys_allowed`` false: a replica, which
+        waits for its master's DEL, or a CLIENT PAUSE WRITE) the key stays but
+        lookups still treat it as gone."""
         ctx = self.ctx
         if not ctx.expire_keys_allowed:
             return False
@@ -93,7 +97,8 @@ class Database:
             self.access.forget(key)
         ctx.stat_expiredkeys += 1
         ctx.propagate_expire(self, key)
-        ctx.notify(self, "x", "expired", key)
+        if ctx.notify_on:
+            ctx.notify(self, "x", "expired", key)
         if self.watched:
             ctx.touch_watched(self, key)
         if self.blocking_keys and key in self.blocking_keys:
@@ -114,6 +119,24 @@ class Database:
             self.ctx.touch_watched(self, key)
         if self.blocking_keys and key in self.blocking_keys:
             self.ctx.ready_keys.append((self, key))
+
+    def store(self, key, value):
+        """Put a new value object at ``key`` in place of its old one (a compact
+        encoding's rebuilt blob, a converted encoding, a string made mutable)
+        or create it: the deadline and access metadata stay; nobody is
+        signalled (the caller signals the change as for an in-place write:
+        ``signal`` for WATCH, ``signal_ready`` for blocked clients)."""
+        self.data[key] = value
+
+    def set_many(self, argv, start):
+        """MSET: ``argv[start::2]`` are keys, each followed by its value; each
+        stored as ``set`` does."""
+        if not (self.expires or self.watched or self.access is not None
+                or self.blocking_keys):
+            self.data.update(zip(argv[start::2], argv[start + 1::2]))
+            return
+        for i in range(start, len(argv) - 1, 2):
+            self.set(argv[i], argv[i + 1])
 
     def delete(self, key):
         """Remove a key (live or logically expired). Returns True if a live key
@@ -182,6 +205,14 @@ class Database:
         """A value was modified in place: invalidate WATCHes on ``key``."""
         if self.watched:
             self.ctx.touch_watched(self, key)
+
+    def swap_contents(self, other):
+        """SWAPDB: exchange every key (with its deadline and metadata) with
+        ``other``; WATCHers and blocked clients stay with their database."""
+        for attr in ("data", "expires", "expiry_state", "scan_index", "access", "avg_ttl"):
+            va, vb = getattr(self, attr), getattr(other, attr)
+            setattr(self, attr, vb)
+            setattr(other, attr, va)
 
     def clear(self):
         """Drop everything (FLUSHDB); returns the number of keys removed."""

@@ -155,11 +155,6 @@ def active_expire_cycle(server, key_budget=200000, box=None, adapt=True):
             continue
         buckets = st.buckets
         expires = db.expires
-        data = db.data
-        # without listeners (events, propagation, WATCH, SCAN index, access
-        # tracking) an expired key is just two dict deletions
-        fast = not (server.notify_on or db.watched or db.scan_index is not None
-                    or db.access is not None or server.extensions.get("propagate_del"))
         while heap and heap[0][0] <= now:
             bid = heap[0][1]
             keys = buckets[bid]
@@ -171,12 +166,9 @@ def active_expire_cycle(server, key_budget=200000, box=None, adapt=True):
                 d = expires.get(key)
                 if d is not None:
                     if d <= now:
-                        if fast:
-                            del data[key]
-                            del expires[key]
-                            server.stat_expiredkeys += 1
-                            expired += 1
-                        elif db.expire_now(key):
+                        # the one way a key expires (events, propagation,
+                        # WATCH, blocked clients, indexes): Database.expire_now
+                        if db.expire_now(key):
                             expired += 1
                         # a replica keeps it: nothing more to do here
                     else:

@@ -17,7 +17,7 @@ in O(log n)) holding the scores in arrays of doubles beside the dict's own
 member objects. ``seq()`` is that ScoreList: (score, member) pairs.
 
 Both classes share one API. A ZPack is immutable, so mutators return the
-(possibly new) value and the caller stores it back (``db.data[key] = v``):
+(possibly new) value and the caller stores it back (``db.store(key, v``):)
 
 - ``v.card()``                     number of members
 - ``v.score(member)``              float or None
