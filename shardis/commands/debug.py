@@ -6,7 +6,8 @@ from shardis.commands import command
 from shardis.commands import errors as E
 from shardis.commands.server_cmds import help_reply
 from shardis.commands.util import parse_int
-from shardis.protocol.resp import OK, bulk, error, integer, simple
+from shardis.protocol.resp import OK, bulk, error, integer, raw_array, simple
+from shardis.types import digest as DG
 
 
 # -- DEBUG ---------------------------------------------------------------------------
@@ -15,12 +16,16 @@ _DEBUG_DENIED = error(
     "you can run it from a local connection, otherwise you need to set this option in the "
     "configuration file, and then restart the server.")
 
-_DEBUG_HELP = [
+_DEBUG_HELP = [        # Redis 7.2's lines for the subcommands that exist here, in its order
     "AOF-FLUSH-SLEEP <microsec>",
     "    Server will sleep before flushing the AOF, this is used for testing.",
     "CHANGE-REPL-ID",
     "    Change the replication IDs of the instance.",
     "    Dangerous: should be used only for testing the replication subsystem.",
+    "DIGEST",
+    "    Output a hex signature representing the current DB content.",
+    "DIGEST-VALUE <key> [<key> ...]",
+    "    Output a hex signature of the values of all the specified keys.",
     "ERROR <string>",
     "    Return a Redis protocol error with <string> as message. Useful for clients",
     "    unit tests to simulate Redis errors.",
@@ -36,8 +41,18 @@ _DEBUG_HELP = [
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
     "    default.",
+    "QUICKLIST-PACKED-THRESHOLD <size>",
+    "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+    "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
     "SLEEP <seconds>",
     "    Stop the server for <seconds>. Decimals allowed.",
+    "STRINGMATCH-TEST",
+    "    Run a fuzz tester against the stringmatchlen() function.",
+    "LISTPACK <key>",
+    "    Show low level info about the listpack encoding of <key>.",
+    "QUICKLIST <key> [<0|1>]",
+    "    Show low level info about the quicklist encoding of <key>.",
+    "    The optional argument (0 by default) sets the level of detail",
 ]
 
 
@@ -123,20 +138,16 @@ def _idle_seconds(db, key, v):
 
 
 def _quicklist_fields(v):
-    """The ql_* fields DEBUG OBJECT adds for a quicklist, from the list's
-    packed size and the node limit (list-max-listpack-size)."""
+    """The ql_* fields DEBUG OBJECT adds for a quicklist: nodes (plain
+    nodes for large elements included), average elements per node, the
+    node limit (list-max-listpack-size), compression, summed node sizes."""
     from shardis.types import list as L
     n = v.length()
-    size = getattr(v, "size", 0)
-    fill = L.FILL
-    limit = (4096 << (-fill - 1)) if fill < 0 else 0
-    if limit:
-        nodes = max(1, -(-(size + 7) // limit))
-    else:
-        nodes = max(1, -(-n // max(1, fill)))
+    nodes, _plain, size = L.node_layout(v)
+    nodes = max(nodes, 1)
     return (b" ql_nodes:%d ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d "
-            b"ql_uncompressed_size:%d" % (nodes, n / nodes, fill, 1 if L.COMPRESS_DEPTH else 0,
-                                          size + 7 * nodes))
+            b"ql_uncompressed_size:%d" % (nodes, n / nodes, L.FILL, 1 if L.COMPRESS_DEPTH else 0,
+                                          size))
 
 
 def _serialized_len(v):
@@ -148,6 +159,90 @@ def _serialized_len(v):
         return n + (1 if n < 64 else 2 if n < 16384 else 5)
     mu = getattr(v, "memory_usage", None)
     return mu() if mu is not None else 0
+
+
+_THRESHOLD_RANGE = error("ERR argument must be a memory value bigger than 1 and smaller than 4gb")
+_NOT_LISTPACK = error("ERR Not a listpack encoded object.")
+_NOT_QUICKLIST = error("ERR Not a quicklist encoded object.")
+
+
+def dataset_digest(srv):
+    """DEBUG DIGEST of the server's whole dataset (40 hex digits)."""
+    return DG.dataset_digest((db.id, db.data, db.expires) for db in srv.dbs)
+
+
+def _lookup_notouch(c, key):
+    """The key's value, expiring it if due, without touching its access
+    time (Redis's objectCommandLookup)."""
+    db = c.db
+    acc = getattr(db, "access", None)
+    if acc is not None:
+        db.access = None
+    try:
+        return db.lookup_write(key)
+    finally:
+        if acc is not None:
+            db.access = acc
+
+
+def _out(lines):
+    """Print a DEBUG dump on stdout, as Redis does (daemonized, stdout is
+    /dev/null and the dump goes nowhere, as in Redis)."""
+    import sys
+    try:
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _entries_of(v):
+    t = v.TYPE
+    if t == b"list":
+        return v.items()
+    if t == b"set":
+        return v.members()
+    if t == b"hash":
+        return [x for kv in v.items() for x in kv]
+    if t == b"zset":
+        from shardis.protocol.resp import format_double
+        return [x for m, s in v.items() for x in (m, format_double(s))]
+    return []
+
+
+def _print_listpack(key, v):
+    ents = _entries_of(v)
+    lines = ["{key %r} {type %s} {encoding listpack} {num entries %d}"
+             % (key, v.TYPE.decode(), len(ents))]
+    for i, x in enumerate(ents):
+        lines.append("{index %d} {len %d} {value %r}" % (i, len(x), x[:64]))
+    lines.append("{end}")
+    _out(lines)
+
+
+def _print_quicklist(key, v):
+    from shardis.types import list as L
+    nodes, plain, size = L.node_layout(v)
+    _out(["{key %r} {count %d} {nodes %d} {plain nodes %d} {uncompressed size %d} "
+          "{fill %d} {compress %d}" % (key, v.length(), nodes, plain, size, L.FILL,
+                                        L.COMPRESS_DEPTH)])
+
+
+def _stringmatch_fuzz(cycles=5000, budget=0.25):
+    """STRINGMATCH-TEST: random patterns and subjects (bytes below 128, up
+    to 31 long, as Redis's fuzzer draws them) through the glob matcher,
+    bounded in count and time (Redis runs ten million in C). A matcher
+    fault surfaces as an error reply where Redis would crash."""
+    import random
+    from shardis.util import glob
+    rnd = random.Random()
+    deadline = time.monotonic() + budget
+    for i in range(cycles):
+        pat = bytes(rnd.randrange(128) for _ in range(rnd.randrange(32)))
+        sub = bytes(rnd.randrange(128) for _ in range(rnd.randrange(32)))
+        glob.match(pat, sub)
+        if i & 255 == 0 and time.monotonic() > deadline:
+            break
 
 
 @command("debug")
@@ -216,6 +311,47 @@ def cmd_debug(c, argv):
             return E.NOT_INT
         srv.extensions["aof_flush_sleep"] = v
         return OK
+    if sub == b"digest" and n == 2:
+        return simple(dataset_digest(srv).encode())
+    if sub == b"digest-value":
+        # the keys as stored, logically expired ones included (no lookup)
+        db = c.db
+        data = db.data
+        out = []
+        for key in argv[2:]:
+            v = data.get(key)
+            d = DG.ZERO if v is None else DG.value_digest(v, db.expires.get(key) is not None)
+            out.append(b"+%s\r\n" % d.encode())
+        return raw_array(out)
+    if sub == b"quicklist-packed-threshold" and n == 3:
+        from shardis.config import memtoull
+        from shardis.types import list as L
+        try:
+            sz = memtoull(argv[2].decode("latin-1"))
+        except ValueError:
+            sz = None
+        if sz is None or not L.set_packed_threshold(sz):
+            return _THRESHOLD_RANGE
+        return OK
+    if sub == b"listpack" and n == 3:
+        v = _lookup_notouch(c, argv[2])
+        if v is None:
+            return E.NO_SUCH_KEY
+        if v.__class__ is bytes or v.__class__ is bytearray or v.encoding != b"listpack":
+            return _NOT_LISTPACK
+        _print_listpack(argv[2], v)
+        return simple(b"Listpack structure printed on stdout")
+    if sub == b"quicklist" and (n == 3 or n == 4):
+        v = _lookup_notouch(c, argv[2])
+        if v is None:
+            return E.NO_SUCH_KEY
+        if v.__class__ is bytes or v.__class__ is bytearray or v.encoding != b"quicklist":
+            return _NOT_QUICKLIST
+        _print_quicklist(argv[2], v)
+        return simple(b"Quicklist structure printed on stdout")
+    if sub == b"stringmatch-test" and n == 2:
+        _stringmatch_fuzz()
+        return simple(b"Apparently Redis did not crash: test passed")
     name = argv[1].decode("utf-8", "replace")
     return error(f"ERR unknown subcommand or wrong number of arguments for '{name}'. "
                  "Try DEBUG HELP.")

@@ -135,6 +135,82 @@ def grow_exceeds(lpbytes, count):
     return count > (f or 1)
 
 
+# -- quicklist nodes ------------------------------------------------------------
+# Redis 7.2 keeps an element larger than a node may hold (or, after DEBUG
+# QUICKLIST-PACKED-THRESHOLD, at least that threshold) in a "plain" node of
+# its own; a quicklist with a plain node never turns back into a listpack.
+# QuickList keeps no nodes (a deque of elements), so the node layout is
+# derived when asked for (DEBUG OBJECT): node_layout() packs the elements
+# head to tail the way successive tail pushes fill Redis's nodes.
+DEFAULT_PACKED_THRESHOLD = 1 << 30
+PACKED_THRESHOLD = DEFAULT_PACKED_THRESHOLD
+_INSERT_OVERHEAD = 8        # Redis's per-insert size estimate margin
+
+
+def set_packed_threshold(sz):
+    """DEBUG QUICKLIST-PACKED-THRESHOLD: False when out of range (at most
+    4GB - 1MB); 0 restores the default (1GB)."""
+    global PACKED_THRESHOLD
+    if sz > (1 << 32) - (1 << 20):
+        return False
+    PACKED_THRESHOLD = sz or DEFAULT_PACKED_THRESHOLD
+    return True
+
+
+def is_large(n):
+    """True if an element of ``n`` bytes lives in a plain node (7.2 rule)."""
+    if PACKED_THRESHOLD != DEFAULT_PACKED_THRESHOLD:
+        return n >= PACKED_THRESHOLD
+    f = FILL
+    if f >= 0:
+        return n > _SAFETY
+    return n > _LEVELS[min(-f - 1, 4)]
+
+
+def node_layout(v):
+    """(nodes, plain nodes, sum of node sizes) of a quicklist holding
+    ``v``'s elements: a packed node's size is its listpack's bytes, a plain
+    node's the element's length."""
+    nodes = plain = total = 0
+    cur = -1                # bytes of the open packed node, -1: none open
+    cnt = 0
+    for x in (v.q if v.__class__ is QuickList else v.items()):
+        n = len(x)
+        if is_large(n):
+            if cur >= 0:
+                total += cur
+                cur = -1
+            nodes += 1
+            plain += 1
+            total += n
+            continue
+        if cur >= 0 and not grow_exceeds(cur + n + _INSERT_OVERHEAD, cnt + 1):
+            cur += esize(x)
+            cnt += 1
+        else:
+            if cur >= 0:
+                total += cur
+            nodes += 1
+            cur = 7 + esize(x)
+            cnt = 1
+    if cur >= 0:
+        total += cur
+    return nodes, plain, total
+
+
+def has_plain(v):
+    """True if some element of quicklist ``v`` sits in a plain node. Only a
+    lowered packed threshold can make this true of a list small enough to
+    shrink, so with the default it costs one comparison."""
+    t = PACKED_THRESHOLD
+    if t == DEFAULT_PACKED_THRESHOLD:
+        return False
+    for x in v.q:
+        if len(x) >= t:
+            return True
+    return False
+
+
 def shrink_fits(lpbytes, count):
     """True if a quicklist of this size may turn back into a listpack (7.2:
     half of the node limits)."""
@@ -318,7 +394,8 @@ def from_items(items):
 
 def maybe_shrink(v):
     """After removing elements: a quicklist small enough becomes a listpack."""
-    if v.__class__ is QuickList and v.size <= SHRINK_ES and len(v.q) <= SHRINK_COUNT:
+    if v.__class__ is QuickList and v.size <= SHRINK_ES and len(v.q) <= SHRINK_COUNT \
+            and not has_plain(v):
         return make_listpack(list(v.q), v.size)
     return v
 
