@@ -4,12 +4,12 @@ Every command in table.json is described (implemented or not), except the
 sentinel-only ones. Replies are encoded once per protocol version and cached;
 COMMAND GETKEYS uses ``keyspecs.get_keys``.
 """
-import fnmatch
 
 from shardis.commands import command
 from shardis.commands import errors as E
 from shardis.commands.keyspecs import get_keys
 from shardis.protocol.resp import bulk, error, integer
+from shardis.util.glob import compile_glob
 
 # Flag names in the order Redis prints them.
 CMD_FLAGS = [("WRITE", "write"), ("READONLY", "readonly"), ("DENYOOM", "denyoom"),
@@ -344,7 +344,7 @@ def cmd_command_list(c, argv):
             kind = argv[i + 1].lower()
             if kind not in (b"module", b"aclcat", b"pattern"):
                 return E.SYNTAX
-            filt = (kind, argv[i + 2].decode("utf-8", "replace"))
+            filt = (kind, argv[i + 2])
             i += 3
         else:
             return E.SYNTAX
@@ -358,7 +358,7 @@ def cmd_command_list(c, argv):
             if kind == b"module":
                 continue
             if kind == b"aclcat":
-                if arg.lower() in acl_categories(x):
+                if arg.decode("utf-8", "replace").lower() in acl_categories(x):
                     names.append(x.fullname)
             elif _match(arg, x.fullname):
                 names.append(x.fullname)
@@ -366,13 +366,8 @@ def cmd_command_list(c, argv):
 
 
 def _match(pattern, name):
-    try:
-        from shardis.commands.util import glob_match
-    except ImportError:
-        glob_match = None
-    if glob_match is not None:
-        return glob_match(pattern.encode(), name.encode(), nocase=True)
-    return fnmatch.fnmatchcase(name.lower(), pattern.lower())
+    """COMMAND LIST FILTERBY PATTERN: Redis's glob, folding case."""
+    return compile_glob(pattern, nocase=True)(name.encode())
 
 
 def has_keys(cmd):

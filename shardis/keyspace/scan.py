@@ -1,4 +1,4 @@
-"""SCAN support: a hash-ordered cursor index, Redis's glob matcher, cursor parsing.
+"""SCAN support: a hash-ordered cursor index, cursor parsing (and the glob matcher, re-exported).
 
 Design
 ------
@@ -60,7 +60,6 @@ The same class serves HSCAN/SSCAN/ZSCAN over large encodings: keep a
 ``HashIndex`` next to the container's dict, ``discard`` on removal, ``sync``
 (or ``add``) on insertion, and call ``scan``.
 """
-import re
 
 MASK64 = (1 << 64) - 1
 _MIN_BITS = 4
@@ -262,154 +261,8 @@ def parse_cursor(b):
     return (-v) & MASK64 if neg else v
 
 
-# -- glob matching (Redis's stringmatchlen semantics) -------------------------
-
-def _signed(c):
-    return c - 256 if c > 127 else c
-
-
-def _tokens(p):
-    """Split a glob into tokens: ('*',), ('?',), ('lit', byte), ('set', frozenset, negated).
-    The walk over the pattern mirrors stringmatchlen's and does not depend on
-    the subject string."""
-    out = []
-    i = 0
-    n = len(p)
-    while i < n:
-        c = p[i]
-        if c == 42:                      # *
-            while i + 1 < n and p[i + 1] == 42:
-                i += 1
-            out.append(("*",))
-        elif c == 63:                    # ?
-            out.append(("?",))
-        elif c == 91:                    # [
-            i += 1
-            neg = i < n and p[i] == 94
-            if neg:
-                i += 1
-            members = set()
-            while True:
-                if i < n and p[i] == 92 and n - i >= 2:
-                    i += 1
-                    members.add(p[i])
-                elif i < n and p[i] == 93:
-                    break
-                elif i >= n:
-                    i -= 1               # unterminated: the class ends the pattern
-                    break
-                elif n - i >= 3 and p[i + 1] == 45:
-                    lo, hi = _signed(p[i]), _signed(p[i + 2])
-                    if lo > hi:
-                        lo, hi = hi, lo
-                    for x in range(256):
-                        if lo <= _signed(x) <= hi:
-                            members.add(x)
-                    i += 2
-                else:
-                    members.add(p[i])
-                i += 1
-            out.append(("set", frozenset(members), neg))
-        elif c == 92 and n - i >= 2:     # backslash escape
-            i += 1
-            out.append(("lit", p[i]))
-        else:
-            out.append(("lit", c))
-        i += 1
-    return out
-
-
-def _class_regex(members, neg):
-    if neg:
-        members = frozenset(range(256)) - members
-    if not members:
-        return b"(?!)"
-    return b"[" + b"".join(b"\\x%02x" % m for m in sorted(members)) + b"]"
-
-
-class _Matcher:
-    __slots__ = ("tokens",)
-
-    def __init__(self, tokens):
-        self.tokens = tokens
-
-    def __call__(self, s):
-        skip = [False]
-        return self._m(0, s, 0, skip, 0)
-
-    def _m(self, ti, s, si, skip, nesting):
-        if nesting > 1000:
-            return False
-        toks = self.tokens
-        nt = len(toks)
-        ns = len(s)
-        while ti < nt and si < ns:
-            t = toks[ti]
-            k = t[0]
-            if k == "*":
-                if ti == nt - 1:
-                    return True
-                while si < ns:
-                    if self._m(ti + 1, s, si, skip, nesting + 1):
-                        return True
-                    if skip[0]:
-                        return False
-                    si += 1
-                skip[0] = True
-                return False
-            elif k == "?":
-                pass
-            elif k == "lit":
-                if t[1] != s[si]:
-                    return False
-            else:
-                if (s[si] in t[1]) == t[2]:
-                    return False
-            si += 1
-            ti += 1
-            if si == ns:
-                while ti < nt and toks[ti][0] == "*":
-                    ti += 1
-                break
-        return ti == nt and si == ns
-
-
-_cache = {}
-
-
-def compile_glob(pattern):
-    """A predicate ``f(bytes) -> bool`` matching like Redis's stringmatchlen
-    (case-sensitive). Patterns become a regular expression; patterns with many
-    stars use a direct matcher (with Redis's backtracking cut-off and nesting
-    limit) to stay linear-ish."""
-    f = _cache.get(pattern)
-    if f is not None:
-        return f
-    toks = _tokens(pattern)
-    stars = sum(1 for t in toks if t[0] == "*")
-    if stars > 6:
-        f = _Matcher(toks)
-    elif not toks:
-        f = pattern.__eq__            # only the empty string
-    else:
-        parts = []
-        for t in toks:
-            k = t[0]
-            if k == "*":
-                parts.append(b".*")
-            elif k == "?":
-                parts.append(b".")
-            elif k == "lit":
-                parts.append(b"\\x%02x" % t[1])
-            else:
-                parts.append(_class_regex(t[1], t[2]))
-        rx = re.compile(b"".join(parts), re.DOTALL)
-        fm = rx.fullmatch
-
-        def f(s, fm=fm):
-            # stringmatchlen never matches an empty subject with a non-empty pattern
-            return bool(s) and fm(s) is not None
-    if len(_cache) > 1000:
-        _cache.clear()
-    _cache[pattern] = f
-    return f
+# -- glob matching ------------------------------------------------------------
+# One matcher for the whole server: shardis.util.glob (Redis 7.2's
+# stringmatchlen semantics, nesting limit included, no exponential
+# backtracking). Re-exported here for the SCAN family's callers.
+from shardis.util.glob import compile_glob  # noqa: E402,F401
