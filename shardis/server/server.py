@@ -360,14 +360,13 @@ class Server:
             self.shutdown_requested.set_result(how)
 
     async def serve_forever(self):
+        from shardis.server import process
         await self.start()
         self.shutdown_requested = self.loop.create_future()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            try:
-                self.loop.add_signal_handler(sig, self.request_shutdown, sig.name)
-            except (NotImplementedError, RuntimeError):
-                pass
-        await self.shutdown_requested
+        process.install_signal_handlers(self)     # SIGTERM/SIGINT per shutdown-on-*
+        process.notify_ready()                    # a daemonize parent may exit now
+        how = await self.shutdown_requested
+        process.finish_shutdown(self, how)        # final save hook, pid file
         await self.stop()
 
     async def stop(self):
@@ -418,6 +417,10 @@ def run(argv):
         except OSError as e:
             sys.stderr.write(f"Can't chdir to '{cfg['dir']}': {e.strerror}\n")
             return 1
+    from shardis.server import process
+    background = process.should_daemonize(cfg)
+    if background:
+        process.daemonize()         # returns in the detached server process only
     try:
         import uvloop
         uvloop.install()
@@ -425,10 +428,18 @@ def run(argv):
         pass
     gc.freeze()
     server = Server(cfg)
+    pidfile = process.pidfile_path(cfg, background)
+    if pidfile:
+        process.write_pidfile(pidfile, server.log)
     try:
         asyncio.run(server.serve_forever())
     except OSError as e:
-        sys.stderr.write(f"Could not create server TCP listening socket: {e}\n")
+        msg = f"Could not create server TCP listening socket: {e}"
+        if background:
+            server.log("warning", msg)      # stderr is /dev/null there
+        sys.stderr.write(msg + "\n")
+        process.notify_failed(msg)
+        process.remove_pidfile()
         return 1
     except KeyboardInterrupt:
         pass
