@@ -9,6 +9,7 @@ ROOT = os.path.dirname(shardis.__file__)
 
 # lower number = lower room
 LEVEL = {
+    "shardis.native": -1,      # compiled data structures: imports no other room
     "shardis.protocol": 0,
     "shardis.util": 0,
     "shardis.config": 1,
