@@ -342,9 +342,9 @@ def _ql_fields(line):
 
 
 def test_quicklist_packed_threshold_errors(diff):
-    for arg in ("abc", "5gb", "-1", "1.5", "4096mb", "4294967296"):
+    for arg in ("abc", "5gb", "-1", "1.5", "4096mb", "4294967296", "1 k", "+5", "0x10"):
         diff.error("DEBUG", "QUICKLIST-PACKED-THRESHOLD", arg)
-    for arg in ("1k", "0", "100", "1gb", "4095mb", "0"):
+    for arg in ("1k", "0", "100", "1gb", "4095mb", "", "k", "1KB", "10b", "0"):
         diff("DEBUG", "QUICKLIST-PACKED-THRESHOLD", arg)
     diff.error("DEBUG", "QUICKLIST-PACKED-THRESHOLD")
 
@@ -416,3 +416,20 @@ def test_debug_stringmatch(diff):
     diff("DEBUG", "STRINGMATCH-TEST")
     diff.error("DEBUG", "STRINGMATCH-LEN")      # not a Redis subcommand
     diff.error("DEBUG", "STRINGMATCH-TEST", "x")
+
+
+def test_debug_set_active_expire(diff2):
+    diff = diff2
+    try:
+        diff("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        for i in range(20):
+            diff("SET", "k%d" % i, "v", "PX", "30")
+        time.sleep(0.4)                 # several active-expiry cycles would have run
+        assert diff("DBSIZE") == 20     # nobody touched them: still stored
+        diff("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and (diff.r("DBSIZE"), diff.s("DBSIZE")) != (0, 0):
+            time.sleep(0.05)
+        assert diff("DBSIZE") == 0
+    finally:
+        diff("DEBUG", "SET-ACTIVE-EXPIRE", "1")
