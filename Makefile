@@ -36,7 +36,7 @@ asan: $(STAMP)
 	  $(PY) setup.py -q build_ext --force --build-lib $(ASAN_DIR)/lib --build-temp $(ASAN_DIR)/tmp
 	SHARDIS_NATIVE_DIR="$(CURDIR)/$(ASAN_DIR)/lib/shardis/native" \
 	LD_PRELOAD="$$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0 PYTHONMALLOC=malloc \
-	SHARDIS_EXPECT_ASAN=1 $(PY) -m pytest -q -p no:cacheprovider tests/unit/native
+	SHARDIS_EXPECT_ASAN=1 $(PY) -m pytest -q -p no:cacheprovider --capture=sys tests/unit/native
 
 table:
 	$(PY) tools/gen_command_table.py ../shared/redis-commands

@@ -46,10 +46,13 @@ enum { LAY_KT = 0, LAY_HASH = 1, LAY_SET = 2 };
 
 /* ---- allocation: small blocks from pymalloc (no header), others from malloc ---- */
 
-static inline void *xalloc(size_t n) { return n <= SMALL_MAX ? PyObject_Malloc(n) : malloc(n); }
+/* Small blocks are asked for rounded up to 16 bytes (what pymalloc gives anyway), so an
+ * entry may be rewritten in place up to its rounded size under any allocator. */
+static inline size_t round16(size_t n) { return (n + 15) & ~(size_t)15; }
+static inline void *xalloc(size_t n) { return n <= SMALL_MAX ? PyObject_Malloc(round16(n)) : malloc(n); }
 static inline void *xcalloc(size_t n)
 {
-    return n <= SMALL_MAX ? PyObject_Calloc(1, n) : calloc(1, n);
+    return n <= SMALL_MAX ? PyObject_Calloc(1, round16(n)) : calloc(1, n);
 }
 static inline void xfree(void *p, size_t n)
 {
