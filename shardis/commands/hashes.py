@@ -19,6 +19,7 @@ from shardis.types import hash as H
 from shardis.types import listpack as LP
 from shardis.types.hash import HashLP, HashHT
 from shardis.types.listpack import VSEP
+from shardis.runtime.propagate import rewrite
 from shardis.keyspace.scan import HashIndex, parse_cursor, compile_glob
 
 _HSET_ARGS = error("ERR wrong number of arguments for 'hset' command")
@@ -438,6 +439,7 @@ def cmd_hincrbyfloat(c, argv):
     _store_field(c, key, v, field, out)
     srv = c.server
     srv.dirty += 1
+    rewrite(c, b"HSET", key, field, out)     # the result, not the float arithmetic
     if srv.notify_on:
         srv.notify(c.db, "h", "hincrbyfloat", key)
     return _bulk(out)

@@ -13,6 +13,7 @@ from shardis.commands import errors as E
 from shardis.commands.util import parse_int, LLONG_MAX
 from shardis.keyspace import expiry
 from shardis.keyspace.scan import HashIndex, parse_cursor, compile_glob
+from shardis.runtime.propagate import rewrite, del_command
 from shardis.protocol.resp import OK, integer, error, bulk, CZERO, CONE, CNEG1, CNEG2
 
 _BYTES = bytes
@@ -510,7 +511,7 @@ def _expire_generic(c, argv, name, ms, absolute):
     if when <= srv.now_ms and srv.expire_keys_allowed:
         db.delete(key)
         srv.dirty += 1
-        srv.propagate_expire(db, key)
+        rewrite(c, del_command(srv, "lazyfree-lazy-expire"), key)
         if srv.notify_on:
             srv.notify(db, "g", "del", key)
         return CONE
@@ -519,6 +520,8 @@ def _expire_generic(c, argv, name, ms, absolute):
     if srv.notify_on:
         srv.notify(db, "g", "expire", key)
     srv.dirty += 1
+    if name != "pexpireat":
+        rewrite(c, b"PEXPIREAT", key, b"%d" % when, *argv[3:])
     return CONE
 
 

@@ -17,13 +17,18 @@ _IMPLICIT = {"WRITE": "write", "READONLY": "read", "ADMIN": "admin", "DANGEROUS"
              "PUBSUB": "pubsub", "FAST": "fast", "BLOCKING": "blocking"}
 
 
+_NO_PROPAGATE = frozenset({"exec", "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall",
+                           "fcall_ro"})
+
+
 class Command:
     __slots__ = ("name", "fullname", "spec", "handler", "arity", "flags", "acl_categories",
                  "is_write", "is_readonly", "deny_oom", "is_admin", "no_auth", "allow_stale",
                  "allow_loading", "pubsub_ok", "no_script", "no_multi", "skip_monitor",
                  "skip_slowlog", "is_blocking", "is_fast", "may_replicate", "subcommands",
                  "parent", "usec", "amin", "amax", "in_runs", "batch", "rejected_calls", "failed_calls", "hist",
-                 "key_specs", "movablekeys", "first_key", "last_key", "key_step", "id")
+                 "key_specs", "movablekeys", "first_key", "last_key", "key_step", "id",
+                 "no_propagate")
 
     def __init__(self, fullname, spec, handler, parent=None):
         self.fullname = fullname
@@ -62,6 +67,9 @@ class Command:
         self.is_blocking = "BLOCKING" in flags
         self.is_fast = "FAST" in flags
         self.may_replicate = "MAY_REPLICATE" in flags
+        # what these change is propagated command by command, never as the
+        # command itself (runtime.propagate): EXEC's queued commands, scripts' calls
+        self.no_propagate = fullname in _NO_PROPAGATE
         # the hot loop times consecutive calls of these together (client.py)
         self.in_runs = self.is_fast and not self.is_blocking
         self.batch = None       # the run handler (commands.batch), set by build()
@@ -105,6 +113,18 @@ class Command:
             self.movablekeys = True
         if first is not None:
             self.first_key, self.last_key, self.key_step = first, last, step
+
+    def subcommand(self, argv):
+        """The subcommand ``argv`` names (a container's ``argv[1]``), or None
+        when this is no container, ``argv`` names none, or an unknown one."""
+        subs = self.subcommands
+        if subs is None or len(argv) < 2:
+            return None
+        return subs.get(argv[1].decode("utf-8", "replace").lower())
+
+    def arity_ok(self, n):
+        a = self.arity
+        return not ((a > 0 and n != a) or n < -a)
 
     @property
     def calls(self):
@@ -172,19 +192,22 @@ def _container_handler(cmd):
     """Dispatch a container command to its subcommand (arity and unknown
     subcommand errors as Redis words them)."""
     from shardis.protocol.resp import error
-    subs = cmd.subcommands
-    upper = cmd.name.upper()
 
     def handler(c, argv):
         if len(argv) < 2:
             return error(f"ERR wrong number of arguments for '{cmd.name}' command")
-        sub = subs.get(argv[1].decode("utf-8", "replace").lower())
+        sub = cmd.subcommand(argv)
         if sub is None or sub.handler is None:
-            name = argv[1].decode("utf-8", "replace")
-            return error(f"ERR unknown subcommand '{name[:128]}'. Try {upper} HELP.")
-        n = len(argv)
-        if (sub.arity > 0 and n != sub.arity) or n < -sub.arity:
+            return unknown_subcommand(cmd, argv)
+        if not sub.arity_ok(len(argv)):
             return error(f"ERR wrong number of arguments for '{sub.fullname}' command")
         c.current_sub = sub
         return sub.handler(c, argv)
     return handler
+
+
+def unknown_subcommand(cmd, argv):
+    """Redis's error for an unknown subcommand of container ``cmd``."""
+    from shardis.protocol.resp import error
+    name = argv[1].decode("utf-8", "replace")[:128]
+    return error(f"ERR unknown subcommand '{name}'. Try {cmd.name.upper()} HELP.")

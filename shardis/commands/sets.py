@@ -6,7 +6,7 @@ SUNIONSTORE / SDIFFSTORE and SPOP's rebuild are built from an empty intset
 member by member (``S.build``), exactly as Redis builds its destination set,
 so their encoding and (for the compact encodings) their order match Redis.
 """
-from random import randrange, sample, shuffle, random as _random
+from random import randrange, sample, shuffle
 
 from shardis.commands import command, batch
 from shardis.commands import errors as E
@@ -14,6 +14,7 @@ from shardis.commands.util import parse_int, LLONG_MAX, LLONG_MIN
 from shardis.protocol.resp import CZERO, CONE, integer, error, BULK_HDR, BULK_HDR_N
 from shardis.types import set as S
 from shardis.types.set import SetHT, SetLP
+from shardis.runtime.propagate import rewrite, also, prevent, del_command
 from shardis.keyspace.scan import HashIndex, parse_cursor, compile_glob
 from shardis.commands.hashes import parse_scan_args, scan_reply
 
@@ -226,6 +227,7 @@ def batch_spop(c, cmds, i, n, out):
     if not db.plain():
         return i
     data = db.data
+    pop_one = SetHT.pop_one
     name = cmds[i][0]
     ap = out.append
     start = i
@@ -235,19 +237,9 @@ def batch_spop(c, cmds, i, n, out):
         v = data.get(argv[1])
         if v.__class__ is not SetHT:
             break
-        lst = v._list
-        k = len(lst)
-        if k <= 1:
+        if len(v) <= 1:
             break
-        j = (_random() * k).__trunc__()
-        m = lst[j]
-        last = lst.pop()
-        if last is not m:
-            lst[j] = last
-            v[last] = j
-        del v[m]
-        if v._idx is not None:
-            v._idx.discard(m)
+        m = pop_one(v)[1]
         k = len(m)
         ap(_HDR[k] + m + _CRLF if k < _NHDR else b"$%d\r\n%s\r\n" % (k, m))
         i += 1
@@ -260,31 +252,18 @@ def cmd_spop(c, argv):
     db = c.db
     key = argv[1]
     v = db.data.get(key)
-    if v.__class__ is SetHT and len(argv) == 2 and not db.expires and db.access is None:
-        # redis-benchmark's spop: uniform pick, the last member moves into the
-        # hole (SetHT.pop_one inlined)
-        lst = v._list
-        n = len(lst)
-        if n > 1:
-            i = (_random() * n).__trunc__()      # int(), without the type call
-            m = lst[i]
-            last = lst.pop()
-            if last is not m:
-                lst[i] = last
-                v[last] = i
-            del v[m]
-            if v._idx is not None:
-                v._idx.discard(m)
-            if db.watched:
-                db.ctx.touch_watched(db, key)
-            srv = c.server
-            srv.dirty += 1
-            if srv.notify_on:
-                srv.notify(db, "s", "spop", key)
-            n = len(m)
-            if n < _NHDR:
-                return _HDR[n] + m + _CRLF
-            return b"$%d\r\n%s\r\n" % (n, m)
+    if v.__class__ is SetHT and len(argv) == 2 and len(v) > 1 and not db.expires \
+            and db.access is None:
+        # redis-benchmark's spop: a hashtable set that stays non-empty
+        m = v.pop_one()[1]
+        db.signal(key)
+        srv = c.server
+        srv.dirty += 1
+        rewrite(c, b"SREM", key, m)
+        if srv.notify_on:
+            srv.notify(db, "s", "spop", key)
+        n = len(m)
+        return _HDR[n] + m + _CRLF if n < _NHDR else b"$%d\r\n%s\r\n" % (n, m)
     if len(argv) == 3:
         return _spop_count(c, argv)
     if len(argv) > 3:
@@ -299,6 +278,7 @@ def cmd_spop(c, argv):
     srv = c.server
     srv.dirty += 1
     gone = len(nv) == 0 if nv.__class__ is SetHT else nv.size() == 0
+    rewrite(c, b"SREM", key, m)
     if gone:
         db.delete(key)
     else:
@@ -337,6 +317,7 @@ def _spop_count(c, argv):
     if cnt >= size:
         items = S.build(v.members()).members()
         db.delete(key)
+        rewrite(c, del_command(srv, "lazyfree-lazy-server-del"), key)
         if srv.notify_on:
             srv.notify(db, "g", "del", key)
         srv.dirty += 1
@@ -363,6 +344,7 @@ def _spop_count(c, argv):
                 shuffle(out)
             db.store(key, v)
         db.signal(key)
+        _propagate_srem(c, key, out)
         return _set_reply(c, out)
     # many to pop: keep a random remainder in a rebuilt set, reply the rest
     items = v.members()
@@ -379,7 +361,17 @@ def _spop_count(c, argv):
         nv = S.build(keep)
     db.store(key, nv)
     db.signal(key)
+    _propagate_srem(c, key, out)
     return _set_reply(c, out)
+
+
+def _propagate_srem(c, key, members):
+    """SPOP with a count propagates as SREMs of what it popped, at most 1024
+    members each, as Redis does."""
+    if c.server.propagate_on:
+        for i in range(0, len(members), 1024):
+            also(c, b"SREM", key, *members[i:i + 1024])
+        prevent(c)
 
 
 # -- reads --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from fractions import Fraction
 from shardis.commands import command, batch
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int, LLONG_MAX, LLONG_MIN
+from shardis.runtime.propagate import rewrite, del_command
 from shardis.protocol.resp import OK, CZERO, CONE, EMPTY_BULK, bulk, integer, error
 from shardis.protocol.resp import _INTS     # integer()'s shared replies, inlined in INCR
 from shardis.protocol.resp import BULK_HDR as _BULK_HDR
@@ -219,6 +220,9 @@ def _do_set(c, key, value, flags, expire, name, ok_reply, abort_reply):
         db.set_expire(key, deadline)
         if srv.notify_on:
             srv.notify(db, "g", "expire", key)
+        if not flags & _PXAT:
+            # relative or in seconds: propagated with the absolute deadline
+            rewrite(c, b"SET", key, value, b"PXAT", b"%d" % deadline)
     return reply_old if reply_old is not None else ok_reply
 
 
@@ -260,18 +264,21 @@ def cmd_getex(c, argv):
     if flags & (_EXAT | _PXAT) and deadline <= srv.now_ms and srv.expire_keys_allowed:
         db.delete(key)
         srv.dirty += 1
+        rewrite(c, del_command(srv, "lazyfree-lazy-expire"), key)
         if srv.notify_on:
             srv.notify(db, "g", "del", key)
     elif deadline is not None:
         db.set_expire(key, deadline)
         db.signal(key)
         srv.dirty += 1
+        rewrite(c, b"PEXPIREAT", key, b"%d" % deadline)
         if srv.notify_on:
             srv.notify(db, "g", "expire", key)
     elif flags & _PERSIST:
         if db.persist(key):
             db.signal(key)
             srv.dirty += 1
+            rewrite(c, b"PERSIST", key)
             if srv.notify_on:
                 srv.notify(db, "g", "persist", key)
     return reply
@@ -289,6 +296,7 @@ def cmd_getdel(c, argv):
     db.delete(key)
     srv = c.server
     srv.dirty += 1
+    rewrite(c, b"DEL", key)
     if srv.notify_on:
         srv.notify(db, "g", "del", key)
     return b"$%d\r\n%s\r\n" % (len(v), v)
@@ -579,6 +587,7 @@ def cmd_incrbyfloat(c, argv):
     db.set(key, out, keepttl=True)
     srv = c.server
     srv.dirty += 1
+    rewrite(c, b"SET", key, out, b"KEEPTTL")   # the result, not the float arithmetic
     if srv.notify_on:
         srv.notify(db, "$", "incrbyfloat", key)
     return b"$%d\r\n%s\r\n" % (len(out), out)

@@ -23,21 +23,28 @@ handleClientsBlockedOnKeys does. A served client gets its reply with
 ``client.write`` and its pipelined input resumes on the next loop turn.
 
 A serve callback reports what it actually did with ``served_as(c, *argv)``
-(BLPOP -> LPOP key, BLMOVE -> LMOVE ..., BZMPOP -> ZPOPMIN key count); when
-``server.propagate_on`` that command goes to ``server.propagate_hook`` (as
-Redis propagates the rewritten command). The immediate, non-blocking path of
-a B* command is still propagated as sent by dispatch (Redis rewrites it too):
-to do when replication/AOF arrive.
+(BLPOP -> LPOP key, BLMOVE -> LMOVE ..., BZMPOP -> ZPOPMIN key count): that
+is what the propagation stream gets (runtime.propagate), both when a blocked
+client is served and when the command is served at once (then as the
+command's rewrite).
+
+A blocked command is accounted (command statistics, slow log) once, when it
+finishes, under the argv it was called with and with the time it spent
+running, not waiting (``Dispatcher.account_unblocked``).
 
 Timeouts are loop timers (millisecond deadlines). Clients that disconnect
 while blocked are removed from the queues (no element is consumed for them).
 """
 from collections import deque
 import math
+import time
+
+_perf_ns = time.perf_counter_ns
 
 from shardis.protocol.resp import error
 from shardis.util.numbers import parse_float, parse_int
 from shardis.runtime.clientflags import BLOCKED, F_BLOCKED, F_MULTI
+from shardis.runtime.propagate import rewrite
 
 ERR_TIMEOUT_FLOAT = error("ERR timeout is not a float or out of range")
 ERR_TIMEOUT_INT = error("ERR timeout is not an integer or out of range")
@@ -52,7 +59,7 @@ F_DENY_BLOCKING = 1 << 20
 
 class BlockState:
     __slots__ = ("db", "keys", "serve", "timeout_reply", "btype", "on_nokey", "timer",
-                 "deadline", "prop")
+                 "deadline", "prop", "call")
 
     def __init__(self, db, keys, serve, timeout_reply, btype, on_nokey, deadline):
         self.db = db
@@ -64,6 +71,7 @@ class BlockState:
         self.timer = None
         self.deadline = deadline
         self.prop = None
+        self.call = None        # (cmd, argv, ns run so far): set by Dispatcher.call
 
 
 def parse_timeout(c, arg, seconds=True):
@@ -140,21 +148,21 @@ def signal_ready(db, key):
 def served_as(c, *argv):
     """Called by a ``serve`` callback with the non-blocking command that
     describes what it did (BLPOP a b -> LPOP b, BLMOVE -> LMOVE, BZPOPMIN ->
-    ZPOPMIN, BLMPOP/BZMPOP -> LPOP/RPOP/ZPOPMIN/ZPOPMAX key count): that is
-    what Redis propagates to replicas / the AOF for a served blocked client."""
+    ZPOPMIN, BLMPOP/BZMPOP -> LPOP/RPOP/ZPOPMIN/ZPOPMAX key count): what Redis
+    propagates for a blocking command, whether served at once or later."""
     st = c.block_state
-    if st is not None:
+    if st is None:
+        rewrite(c, *argv)           # served at once: the call propagates this
+    else:
         st.prop = argv
 
 
-def _propagate_served(srv, c, st):
-    """Hand the rewritten command of a served client to ``propagate_hook``
-    (the same hook dispatch uses; nothing is installed until replication/AOF
-    exist)."""
-    hook = srv.propagate_hook
-    if hook is not None and st.prop is not None:
-        argv = list(st.prop)
-        hook(c, argv, srv.commands.get(argv[0].lower()))
+def _account(c, st, extra_ns=0):
+    """The blocked call is over: account it once (Dispatcher.account_unblocked)."""
+    if st.call is not None:
+        cmd, argv, ns = st.call
+        st.call = None
+        c.server.dispatch.account_unblocked(c, cmd, argv, ns + extra_ns)
 
 
 def _detach(c, st):
@@ -195,6 +203,7 @@ def _timed_out(c, st):
         return
     st.timer = None
     _detach(c, st)
+    _account(c, st)
     _finish(c, st.timeout_reply(c) if callable(st.timeout_reply) else st.timeout_reply)
 
 
@@ -205,6 +214,7 @@ def unblock_client(server, c, as_error):
     if st is None or not c.flags & F_BLOCKED:
         return False
     _detach(c, st)
+    _account(c, st)
     if as_error:
         server.count_error_name("UNBLOCKED")
         _finish(c, UNBLOCKED)
@@ -239,12 +249,14 @@ def handle_ready_keys(srv):
                         break
                 elif getattr(v, "TYPE", b"string") != st.btype and not st.on_nokey:
                     continue
+                t = _perf_ns()
                 reply = st.serve(c)
                 if reply is None:
                     continue
-                if srv.propagate_on:
-                    _propagate_served(srv, c, st)
+                if srv.propagate_on and st.prop is not None:
+                    srv.propagation.emit(db.id, list(st.prop))
                 _detach(c, st)
+                _account(c, st, _perf_ns() - t)
                 _finish(c, reply)
 
 

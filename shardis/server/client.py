@@ -58,7 +58,7 @@ class Client(asyncio.Protocol):
         "channels", "patterns", "shard_channels", "reply_mode", "blocked_on", "block_deadline",
         "block_timer", "block_state", "paused_reading", "pending", "closed", "out_soft_since",
         "argv_mem", "kind", "unix", "sock",
-        "pause_blocked", "outq", "queued", "push_buf", "obuf_high",
+        "pause_blocked", "outq", "queued", "push_buf", "obuf_high", "prop_argv",
     )
 
     def __init__(self, server, unix=False):
@@ -106,6 +106,7 @@ class Client(asyncio.Protocol):
         self.queued = None            # parsed commands held while blocked/paused
         self.push_buf = None          # output waiting for the end of this loop iteration (defer_write)
         self.obuf_high = False        # output buffer above server.obuf_check_min (pause_writing)
+        self.prop_argv = None         # what the running command propagates (runtime.propagate)
 
     # -- asyncio.Protocol ---------------------------------------------------
     def connection_made(self, transport):
@@ -170,23 +171,10 @@ class Client(asyncio.Protocol):
                 self.outq = out = []
                 t = _perf_ns()
                 srv.now_ms = (t + srv.clock_offset_ns) // 1000000
-                try:
-                    reply = cmd.handler(self, argv)
-                except Exception as e:  # a bug must cost one reply, not the connection
-                    reply = srv.dispatch.internal_error(self, argv, e)
-                dt = _perf_ns() - t
-                self.last_cmd = cmd.fullname
-                cmd.usec += dt
-                cmd.hist[_BUCKET[dt] if dt < _NBUCKET else (dt * dt).bit_length()] += 1
-                if dt > srv.slow_ns:
-                    srv.dispatch.slow_call(self, argv, cmd, dt)
-                if srv.call_hooks:
-                    srv.dispatch.after_call(self, argv, cmd)
+                reply = srv.dispatch.call(self, argv, cmd, t)
                 srv.stat_numcommands += 1
                 self.last_interaction = srv.now_ms
                 if reply.__class__ is bytes:
-                    if b"-" <= reply < b".":        # an error reply
-                        srv.dispatch.count_error(cmd, reply)
                     out.append(reply)
                 if srv.ready_keys:
                     # served after this reply is queued: what serving them
@@ -247,7 +235,7 @@ class Client(asyncio.Protocol):
                 i += 1
                 continue
             batch = cmd.batch
-            if solo or (batch is None and not cmd.in_runs):
+            if solo or srv.call_hooks or (batch is None and not cmd.in_runs):
                 if self._call_alone(argv, cmd, out, t):
                     ncmds = i + 1
                     break
@@ -258,7 +246,7 @@ class Client(asyncio.Protocol):
             # handler, if any, takes the plain cases in one call; the rest of
             # a FAST command's run goes one by one below.
             start = i
-            if batch is not None and not srv.call_hooks:
+            if batch is not None:
                 k = len(out)
                 try:
                     i = batch(self, cmds, i, n, out)
@@ -292,8 +280,6 @@ class Client(asyncio.Protocol):
                             srv.dispatch.count_error(cmd, reply)
                     except Exception as e:  # a bug must cost one reply, not the connection
                         reply = srv.dispatch.internal_error(self, argv, e)
-                    if srv.call_hooks:                  # MONITOR, propagation
-                        srv.dispatch.after_call(self, argv, cmd)
                     out.append(reply)
                     i += 1
                     if srv.ready_keys:
@@ -355,25 +341,13 @@ class Client(asyncio.Protocol):
             self._qbuf_overflow()
 
     def _call_alone(self, argv, cmd, out, t):
-        """One call timed by itself (not a FAST non-blocking command, or a slowlog or
-        latency threshold under RUN_MIN_THRESHOLD_NS): the hot loop's path
-        for commands that may block or take long. ``t`` is when its time
-        starts. True when the batch must stop here (the client blocked)."""
+        """One call timed by itself (``Dispatcher.call``, from ``t``): a
+        command that is not FAST or may block, any command while a slowlog or
+        latency threshold under RUN_MIN_THRESHOLD_NS is set or while MONITOR
+        or propagation watch each call. True when the batch must stop here
+        (the client blocked)."""
         srv = self.server
-        try:
-            reply = cmd.handler(self, argv)
-        except Exception as e:  # a bug must cost one reply, not the connection
-            reply = srv.dispatch.internal_error(self, argv, e)
-        dt = _perf_ns() - t
-        self.last_cmd = cmd.fullname
-        cmd.usec += dt
-        cmd.hist[_BUCKET[dt] if dt < _NBUCKET else (dt * dt).bit_length()] += 1
-        if dt > srv.slow_ns:
-            srv.dispatch.slow_call(self, argv, cmd, dt)
-        if reply.__class__ is bytes and b"-" <= reply < b".":   # an error reply
-            srv.dispatch.count_error(cmd, reply)
-        if srv.call_hooks:
-            srv.dispatch.after_call(self, argv, cmd)
+        reply = srv.dispatch.call(self, argv, cmd, t)
         if reply is not None:
             if reply is BLOCKED:
                 return True

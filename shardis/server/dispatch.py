@@ -9,6 +9,8 @@ the rare after-call work.
 import time
 
 from shardis.protocol.resp import error, QUEUED, bulk
+from shardis.commands.registry import unknown_subcommand
+from shardis.server.client import _BUCKET, _NBUCKET
 from shardis.server.client import (BLOCKED, F_MULTI, F_DIRTY_EXEC, F_CLOSE_AFTER_REPLY,
                                    F_MONITOR, F_TRACKING)
 
@@ -66,8 +68,7 @@ class Dispatcher:
                 c.flags |= F_DIRTY_EXEC
             return self._reply_mode(c, unknown_command_error(argv))
         n = len(argv)
-        a = cmd.arity
-        if (a > 0 and n != a) or n < -a:
+        if not cmd.arity_ok(n):
             if c.flags & F_MULTI:
                 c.flags |= F_DIRTY_EXEC
             return self._reply_mode(c, self.arity_error(c, cmd))
@@ -84,18 +85,14 @@ class Dispatcher:
                 srv.count_error_name("ERR")
                 return error("ERR Command not allowed inside a transaction")
             if cmd.subcommands is not None and n > 1:
-                sub = cmd.subcommands.get(argv[1].decode("utf-8", "replace").lower())
-                if sub is not None:
-                    sa = sub.arity
-                    if (sa > 0 and n != sa) or n < -sa:
-                        c.flags |= F_DIRTY_EXEC
-                        return self.arity_error(c, sub)
-                else:
+                sub = cmd.subcommand(argv)
+                if sub is None:
                     c.flags |= F_DIRTY_EXEC
                     srv.count_error_name("ERR")
-                    subname = argv[1].decode("utf-8", "replace")[:128]
-                    return error(f"ERR unknown subcommand '{subname}'. "
-                                 f"Try {cmd.name.upper()} HELP.")
+                    return unknown_subcommand(cmd, argv)
+                if not sub.arity_ok(n):
+                    c.flags |= F_DIRTY_EXEC
+                    return self.arity_error(c, sub)
             err = srv.check_oom(c, cmd) if srv.maxmemory else None
             if err is not None:
                 c.flags |= F_DIRTY_EXEC
@@ -109,14 +106,11 @@ class Dispatcher:
             if cmd.subcommands is not None and n > 1:
                 # an unknown subcommand or a subcommand arity error is reported
                 # first (by the container's handler), as Redis does
-                sub = cmd.subcommands.get(argv[1].decode("utf-8", "replace").lower())
-                if sub is None:
+                sub = cmd.subcommand(argv)
+                if sub is None or not sub.arity_ok(n):
                     reject = False
                 else:
                     name = sub.fullname
-                    sa = sub.arity
-                    if (sa > 0 and n != sa) or n < -sa:
-                        reject = False
             if reject:
                 cmd.rejected_calls += 1
                 srv.count_error_name("ERR")
@@ -129,11 +123,9 @@ class Dispatcher:
                 return self._reply_mode(c, err)
         if srv.pause_check is not None and srv.pause_check(c, cmd, argv):
             return BLOCKED
-        if c.reply_mode == 0:
-            # CLIENT REPLY SKIP|OFF take effect after their own reply
-            return self.execute(c, argv, cmd)
+        mode = c.reply_mode         # CLIENT REPLY SKIP|OFF take effect after their own reply
         reply = self.execute(c, argv, cmd)
-        return self._reply_mode(c, reply)
+        return reply if mode == 0 else self._reply_mode(c, reply)
 
     def _reply_mode(self, c, reply):
         m = c.reply_mode
@@ -144,39 +136,105 @@ class Dispatcher:
         return None if m in (1, 2) else reply
 
     def execute(self, c, argv, cmd):
-        """Run one command with full accounting (used by the slow path, EXEC
-        and scripts). Returns the reply."""
+        """``call`` timed from now, for the gated path (call_slow, EXEC's
+        commands, scripts): with client-side caching's bookkeeping around it
+        when the client tracks keys (a tracking client is always gated)."""
+        if not c.flags & F_TRACKING:
+            return self.call(c, argv, cmd, _perf_ns())
         srv = self.srv
-        tracking = c.flags & F_TRACKING
-        if tracking:                       # client-side caching (commands/client_cmds)
-            srv.extensions["tracking_before"](c)
-        t0 = _perf_ns()
-        reply = cmd.handler(c, argv)
-        dt = _perf_ns() - t0
-        if cmd.subcommands is not None and c.current_sub is not None:
-            cmd = c.current_sub
-            c.current_sub = None
-        if tracking:
-            srv.extensions["tracking_after"](c, argv, cmd)
-        cmd.usec += dt
-        cmd.hist[(dt * dt).bit_length()] += 1
-        if dt > srv.slow_ns:
-            self.slow_call(c, argv, cmd, dt)
-        if reply is not None and reply.__class__ is bytes and reply[:1] == b"-":
-            self.count_error(cmd, reply)
-        if srv.call_hooks:
-            self.after_call(c, argv, cmd)
-        c.last_cmd = cmd.fullname
+        srv.extensions["tracking_before"](c)
+        reply = self.call(c, argv, cmd, _perf_ns())
+        srv.extensions["tracking_after"](c, argv, cmd.subcommand(argv) or cmd)
         return reply
 
-    def after_call(self, c, argv, cmd):
-        """What a call sets off while MONITOR or propagation is on
-        (``server.call_hooks``): the monitor line, then propagation."""
+    def call(self, c, argv, cmd, t):
+        """Redis's call(): run one command and account for it: its time
+        (from ``t``, read by the caller), the command statistics (to the
+        subcommand for a container), the slow log and latency monitor, the
+        error statistics; while MONITOR or propagation is on
+        (``server.call_hooks``) also the monitor line and what it changed, for
+        the propagation stream (``call_observed``). Every way a command runs
+        comes here: the one-command read, calls timed alone, the slow path,
+        EXEC, blocked clients when served. Runs of FAST commands are the one
+        exception (client.process_input times a run as a whole and accounts it
+        with ``client._account``), taken only while ``call_hooks`` is off."""
         srv = self.srv
-        if srv.monitors and not cmd.skip_monitor and not (c.flags & F_MONITOR and cmd.fullname == "monitor"):
-            self.feed_monitors(c, argv)
-        if srv.propagate_on and cmd.is_write:
-            self.propagate_if_dirty(c, argv, cmd)
+        if srv.call_hooks:
+            return self.call_observed(c, argv, cmd, t)
+        try:
+            reply = cmd.handler(c, argv)
+        except Exception as e:  # a bug must cost one reply, not the connection
+            reply = self.internal_error(c, argv, e)
+        dt = _perf_ns() - t
+        if reply is BLOCKED:
+            _blocked(c, cmd, argv, dt)
+            return reply
+        if cmd.subcommands is not None and c.current_sub is not None:
+            cmd = c.current_sub             # a container accounts to its subcommand
+            c.current_sub = None
+        c.last_cmd = cmd.fullname
+        cmd.usec += dt
+        cmd.hist[_BUCKET[dt] if dt < _NBUCKET else (dt * dt).bit_length()] += 1
+        if dt > srv.slow_ns:
+            self.slow_call(c, argv, cmd, dt)
+        if reply.__class__ is bytes and b"-" <= reply < b".":   # an error reply
+            self.count_error(cmd, reply)
+        return reply
+
+    def call_observed(self, c, argv, cmd, t):
+        """``call`` while something watches individual calls: MONITOR gets
+        the command as sent, and when the dataset changed (``dirty`` moved)
+        the propagation stream gets what it did (``runtime.propagate``). A
+        call made inside another (EXEC's commands) adds to its unit; the
+        outermost call hands the unit over."""
+        srv = self.srv
+        prop = srv.propagation
+        dirty = srv.dirty
+        saved = c.prop_argv
+        c.prop_argv = None
+        prop.depth += 1
+        try:
+            reply = cmd.handler(c, argv)
+        except Exception as e:  # a bug must cost one reply, not the connection
+            reply = self.internal_error(c, argv, e)
+        prop.depth -= 1
+        dt = _perf_ns() - t
+        if reply is BLOCKED:
+            _blocked(c, cmd, argv, dt)
+        else:
+            if cmd.subcommands is not None and c.current_sub is not None:
+                cmd = c.current_sub
+                c.current_sub = None
+            c.last_cmd = cmd.fullname
+            cmd.usec += dt
+            cmd.hist[_BUCKET[dt] if dt < _NBUCKET else (dt * dt).bit_length()] += 1
+            if dt > srv.slow_ns:
+                self.slow_call(c, argv, cmd, dt)
+            if reply.__class__ is bytes and b"-" <= reply < b".":
+                self.count_error(cmd, reply)
+            if srv.monitors and not cmd.skip_monitor and not cmd.is_admin \
+                    and not (c.flags & F_MONITOR and cmd.fullname == "monitor"):
+                self.feed_monitors(c, argv)
+            if srv.dirty != dirty and srv.propagate_on and not cmd.no_propagate:
+                pa = c.prop_argv
+                if pa is None:
+                    prop.add(c.db.id, list(argv))
+                elif pa:
+                    prop.add(c.db.id, pa)
+        c.prop_argv = saved
+        if not prop.depth:
+            prop.flush()
+        return reply
+
+    def account_unblocked(self, c, cmd, argv, dt):
+        """A blocked command finished (served, timed out or unblocked): it is
+        counted now, once, under the argv it was called with, with the time
+        it spent running (not waiting), as Redis's updateStatsOnUnblock."""
+        c.last_cmd = cmd.fullname
+        cmd.usec += dt
+        cmd.hist[_BUCKET[dt] if dt < _NBUCKET else (dt * dt).bit_length()] += 1
+        if dt > self.srv.slow_ns:
+            self.slow_call(c, argv, cmd, dt)
 
     # -- after-call work ----------------------------------------------------------
     def slow_call(self, c, argv, cmd, dt_ns):
@@ -198,11 +256,6 @@ class Dispatcher:
         # every monitor gets the line, the sending client included (as Redis)
         for m in list(srv.monitors):
             m.push(line)
-
-    def propagate_if_dirty(self, c, argv, cmd):
-        hook = self.srv.propagate_hook
-        if hook is not None:
-            hook(c, argv, cmd)
 
     def check_output_limits(self, c):
         """Enforce client-output-buffer-limit for the client's class: close at
@@ -226,6 +279,14 @@ class Dispatcher:
             srv.log("warning", f"Client id={c.id} addr={c.addr} scheduled to be closed ASAP for overcoming of output buffer limits.")
             srv.stat_client_outbuf_limit_disconnections += 1
             c.close_now()
+
+
+def _blocked(c, cmd, argv, dt):
+    """A call that blocked is accounted when it finishes
+    (``Dispatcher.account_unblocked``): remember what and how long so far."""
+    st = c.block_state
+    if st is not None:
+        st.call = (cmd, argv, dt)
 
 
 def _monitor_escape(a):

@@ -20,6 +20,7 @@ from shardis.commands.registry import build
 from shardis.server.client import Client, F_MULTI, F_DIRTY_CAS, F_MONITOR
 from shardis.server.dispatch import Dispatcher
 from shardis.runtime.stats import SlowLog, LatencyMonitor
+from shardis.runtime.propagate import Propagation, del_command
 from shardis.protocol.resp import error
 
 # Commands the hot loop leaves to Dispatcher.call_slow (see fast_commands):
@@ -64,7 +65,7 @@ class Server:
         self.gated = False
         self.pause_check = None
         self._propagate_on = False
-        self.propagate_hook = None
+        self.propagation = Propagation(self)   # the stream AOF and replicas subscribe to
         self.expire_keys_allowed = True
         self.dirty = 0
         self.notify_on = False
@@ -96,7 +97,7 @@ class Server:
     # -- statistics ---------------------------------------------------------------
     @property
     def propagate_on(self):
-        """True while writes go to the AOF or replicas (propagate_hook)."""
+        """True while the propagation stream has consumers (the AOF, replicas)."""
         return self._propagate_on
 
     @propagate_on.setter
@@ -106,7 +107,8 @@ class Server:
 
     def update_call_hooks(self):
         """Recompute ``call_hooks`` after MONITOR clients come or go or
-        propagation is switched: the hot loop then runs Dispatcher.after_call."""
+        propagation is switched: every call then goes through
+        Dispatcher.call_observed (no runs, no batch handlers)."""
         self.call_hooks = bool(self.monitors) or self._propagate_on
 
     def reset_stats(self):
@@ -239,9 +241,10 @@ class Server:
         return n
 
     def propagate_expire(self, db, key):
-        hook = self.extensions.get("propagate_del")
-        if hook is not None:
-            hook(db, key)
+        """An expired key was deleted: propagated as DEL, or UNLINK with
+        lazyfree-lazy-expire (before the command that found it, when one did)."""
+        if self._propagate_on:
+            self.propagation.emit(db.id, [del_command(self, "lazyfree-lazy-expire"), key])
 
     def touch_watched(self, db, key):
         hook = self.extensions.get("touch_watched")

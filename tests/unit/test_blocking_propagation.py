@@ -1,5 +1,6 @@
-"""Served blocked clients hand the rewritten command to server.propagate_hook
-(in-process: a Server and Clients with fake transports, no event loop)."""
+"""Blocking commands reach the propagation stream as their non-blocking form,
+served later or at once (in-process: a Server and Clients with fake
+transports, no event loop)."""
 from shardis.server.server import Server
 from shardis.server.client import Client
 
@@ -35,9 +36,8 @@ def _enc(*args):
 def _setup():
     srv = Server()
     seen = []
-    srv.propagate_on = True
-    srv.propagate_hook = lambda c, argv, cmd: seen.append((c.id, [bytes(a) for a in argv],
-                                                          cmd.fullname if cmd else None))
+    srv.propagation.subscribe(lambda unit: seen.extend(
+        [bytes(a) for a in argv] for _, argv in unit))
     clients = []
     for _ in range(2):
         c = Client(srv)
@@ -52,25 +52,41 @@ def _served(block_cmd, push_cmd):
     assert a.transport.out == []                       # blocked
     b.data_received(_enc(*push_cmd))
     assert a.transport.out, "not served"
-    return [(who == a.id, argv, name) for who, argv, name in seen]
+    return seen
 
 
 def test_blpop_is_propagated_as_pop():
     got = _served(("BLPOP", "x", "q", "0"), ("RPUSH", "q", "v1", "v2"))
-    assert (True, [b"LPOP", b"q"], "lpop") in got
-    assert (False, [b"RPUSH", b"q", b"v1", b"v2"], "rpush") in got
+    assert [b"LPOP", b"q"] in got
+    assert [b"RPUSH", b"q", b"v1", b"v2"] in got
 
 
 def test_brpop_blmove_blmpop():
-    assert (True, [b"RPOP", b"q"], "rpop") in _served(("BRPOP", "q", "0"), ("LPUSH", "q", "v"))
-    assert (True, [b"LMOVE", b"q", b"d", b"RIGHT", b"LEFT"], "lmove") in _served(
+    assert [b"RPOP", b"q"] in _served(("BRPOP", "q", "0"), ("LPUSH", "q", "v"))
+    assert [b"LMOVE", b"q", b"d", b"RIGHT", b"LEFT"] in _served(
         ("BLMOVE", "q", "d", "RIGHT", "LEFT", "0"), ("LPUSH", "q", "v"))
-    assert (True, [b"LPOP", b"q", b"2"], "lpop") in _served(
+    assert [b"LPOP", b"q", b"2"] in _served(
         ("BLMPOP", "0", "1", "q", "LEFT", "COUNT", "5"), ("LPUSH", "q", "v", "w"))
 
 
 def test_bzpop_and_bzmpop():
-    assert (True, [b"ZPOPMIN", b"z"], "zpopmin") in _served(
+    assert [b"ZPOPMIN", b"z"] in _served(
         ("BZPOPMIN", "z", "0"), ("ZADD", "z", "1", "a"))
-    assert (True, [b"ZPOPMAX", b"z", b"1"], "zpopmax") in _served(
+    assert [b"ZPOPMAX", b"z", b"1"] in _served(
         ("BZMPOP", "0", "1", "z", "MAX", "COUNT", "3"), ("ZADD", "z", "1", "a"))
+
+
+def test_served_at_once_is_propagated_as_pop_too():
+    srv, (a, b), seen = _setup()
+    b.data_received(_enc("RPUSH", "q", "v1", "v2"))
+    a.data_received(_enc("BLPOP", "q", "0"))
+    a.data_received(_enc("BZPOPMIN", "nothing", "z", "0.01"))   # blocks: nothing propagated
+    assert seen == [[b"RPUSH", b"q", b"v1", b"v2"], [b"LPOP", b"q"]]
+
+
+def test_blocked_call_counted_once_when_served():
+    srv, (a, b), seen = _setup()
+    a.data_received(_enc("BLPOP", "q", "0"))
+    assert srv.commands["blpop"].calls == 0
+    b.data_received(_enc("RPUSH", "q", "v"))
+    assert srv.commands["blpop"].calls == 1
