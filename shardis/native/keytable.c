@@ -1176,6 +1176,8 @@ static PyObject *KT_scan(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
             if (inner == 0) slot++;
             if ((Py_ssize_t)v.n >= count || ++iters >= maxit) break;
         }
+        if (inner == 0)   /* a fresh slot: skip to the next non-empty one, or end */
+            while (slot < NSLOTS && !t->sdb[slot]) slot++;
         next = slot >= NSLOTS ? 0 : (inner << 14) | (uint64_t)slot;
     }
     if (err) {
