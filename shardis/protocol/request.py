@@ -26,7 +26,9 @@ INT_MAX = 2 ** 31 - 1
 # or an element hiredis accepts and Redis refuses): check it with the pure
 # parser instead of waiting for more bytes.
 _SUSPECT_TAIL = re.compile(rb"(?:\A|\n)[*$%~>|=!:+\-_,#(][^\n]{0,40}\r\n\Z")
-_CHECK_MAX = 16 * 1024        # bigger pending input (pipelines, big values): no early check
+# Input since the last command boundary up to this size is judged by counting
+# command headers (see RequestReader._at_false); past it, by the last argument.
+_HEADER_CHECK_MAX = 256 * 1024
 # An array header of a million elements or more anywhere in the input: hiredis
 # would allocate the whole list up front (and Redis only grows it as elements
 # arrive), so such input goes to the pure parser.
@@ -39,6 +41,9 @@ _HUGE_ARRAY = re.compile(rb"\*\d{7}")
 # is one memchr, with none of bytes.find's argument parsing), then for the
 # pairs; a regex costs several times more.
 _SIMPLE_ELEM = re.compile(rb"\r\n[+=]")
+# A line inside a request that starts an element other than a bulk string
+# (hiredis accepts these as parts of a reply).
+_NESTED = re.compile(rb"\n(?:[*:%~>|!_,#(\-]|\$-)")
 # b"".join(args) is the cheapest whole-command test that every element hiredis
 # returned is a bulk string (bytes): anything else raises TypeError.
 _join = b"".join
@@ -402,7 +407,11 @@ class RequestReader:
             except Exception:
                 cmd = None
             if cmd is False and data[-1] == 10 and not h.has_data() \
-                    and data.endswith(out[-1][-1], 0, n - 2):
+                    and data.endswith(out[-1][-1], 0, n - 2) \
+                    and data.count(b"\n*") == len(out) - 1:
+                # (one command header per command: else hiredis may be
+                # holding commands inside a multibulk that announced more
+                # elements than it has, see _at_false)
                 self._last = out[-1]
                 return out          # still at a boundary: _maybe stays True
         # Anything else: set up the state feed() would have made, then
@@ -458,31 +467,86 @@ class RequestReader:
     def _at_false(self):
         """hiredis has no complete command: note whether the input ended at a
         command boundary, size the query buffer, and check the headers of an
-        incomplete command early. Returns False or a ProtocolErr."""
+        incomplete command early. Returns False or a ProtocolErr.
+
+        hiredis parses replies, so a multibulk count larger than the elements
+        sent makes it take the commands that follow as nested arrays and wait
+        for more (Redis answers "expected '$', got '*'" at once). Input up to
+        ``_HEADER_CHECK_MAX`` since the last boundary is therefore judged by
+        its command headers: every command starts with '*' at the start of a
+        line, so with ``_ndone`` commands returned, one header more is one
+        incomplete command (its own lines are checked), none more is a
+        boundary, and anything else (a swallowed command, or a bulk payload
+        holding such a line) is settled by the pure parser."""
         chunks = self._chunks
-        if chunks:
-            c = chunks[-1]
-            n = len(c) - 2
-            if self._ndone and not self._h.has_data() and c.endswith(b"\r\n") and (
-                    c.endswith(self._last[-1], 0, n) if len(self._last[-1]) <= n
-                    else _ends_with_command(chunks, self._last)):
-                # everything fed so far seems to form complete commands
+        if not chunks:
+            return False
+        c = chunks[-1]
+        total = len(c) if len(chunks) == 1 else sum(map(len, chunks))
+        if total <= _HEADER_CHECK_MAX:
+            data = c if len(chunks) == 1 else b"".join(chunks)
+            headers = data.count(b"\n*") + (data[:1] == b"*")
+            extra = headers - self._ndone
+            if extra == 0 and self._ndone and not self._h.has_data() \
+                    and self._ends_with_last(chunks, c):
                 self._maybe = True
                 self.pending_bytes = 0
-            else:
-                n = sum(map(len, chunks))
-                # hiredis keeps the command it is building (and at most
-                # 1 KB before it): the size of Redis's query buffer
-                self.pending_bytes = self._h.len()
-                if (n <= _CHECK_MAX and _SUSPECT_TAIL.search(chunks[-1][-48:]) is not None) or (
-                        INLINE_MAX < n <= 4 * INLINE_MAX and len(chunks) <= 4
-                        and b"".join(chunks)[-INLINE_MAX - 1:].find(b"\r") < 0):
-                    # An incomplete command ending in a header (or a header
-                    # line longer than Redis allows): check it now, as
-                    # Redis does, instead of buffering up to a bogus length.
-                    err = self._check_partial()
-                    if err is not None:
-                        return err
+                return False
+            self.pending_bytes = self._h.len()
+            if extra == 1:
+                start = data.rfind(b"\n*") + 1 if headers > 1 or data[:1] != b"*" else 0
+                if _NESTED.search(data, start + 1) is None and \
+                        _SUSPECT_TAIL.search(data[-48:]) is None and (
+                        total <= INLINE_MAX or data.find(b"\r", -INLINE_MAX - 1) >= 0):
+                    # (the last test: a header line longer than Redis allows)
+                    return False
+            return self._exact()
+        if self._ndone and not self._h.has_data() and self._ends_with_last(chunks, c):
+            # everything fed so far seems to form complete commands
+            self._maybe = True
+            self.pending_bytes = 0
+        else:
+            # hiredis keeps the command it is building (and at most
+            # 1 KB before it): the size of Redis's query buffer
+            self.pending_bytes = self._h.len()
+            if INLINE_MAX < total <= 4 * INLINE_MAX and len(chunks) <= 4 \
+                    and b"".join(chunks)[-INLINE_MAX - 1:].find(b"\r") < 0:
+                # a header line longer than Redis allows: check it now, as
+                # Redis does, instead of buffering up to a bogus length
+                err = self._check_partial()
+                if err is not None:
+                    return err
+        return False
+
+    def _ends_with_last(self, chunks, c):
+        """Does the input end with the last argument of the last command
+        returned (and its CRLF)? (A line that is not a command header, such
+        as a '$' line of a continuation, may follow a complete command.)"""
+        n = len(c) - 2
+        a = self._last[-1]
+        return c.endswith(b"\r\n") and (c.endswith(a, 0, n) if len(a) <= n
+                                         else _ends_with_command(chunks, self._last))
+
+    def _exact(self):
+        """Judge the input since the last boundary with the pure parser: a
+        ProtocolErr, or False after noting whether it ends at a boundary."""
+        p = PyRequestParser(self.max_bulk)
+        p.feed(b"".join(self._chunks))
+        for _ in range(self._ndone):
+            if p.gets() is False:
+                return False
+        while True:
+            r = p.gets()
+            if r.__class__ is ProtocolErr:
+                return r
+            if r is False:
+                break
+            if r.__class__ is not list:
+                return False
+        if p.pending() == 0 and self._ndone and not self._h.has_data() \
+                and self._ends_with_last(self._chunks, self._chunks[-1]):
+            self._maybe = True
+            self.pending_bytes = 0
         return False
 
     def read_all(self):
@@ -518,7 +582,8 @@ class RequestReader:
                     a = last[-1]
                     n = len(c) - 2
                     if len(a) <= n and c.endswith(b"\r\n") and c.endswith(a, 0, n) \
-                            and not self._h.has_data():
+                            and not self._h.has_data() and len(self._chunks) == 1 \
+                            and c.count(b"\n*") + (c[:1] == b"*") == self._ndone + len(out):
                         self._ndone += len(out)
                         self._last = last
                         self._maybe = True

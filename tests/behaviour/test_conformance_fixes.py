@@ -37,3 +37,91 @@ def test_star_heavy_pattern_does_not_stall(ours):
     assert ours("KEYS", "a*" * 10 + "b") == []
     assert ours("KEYS", "*a" * 30 + "*b") == []
     assert time.monotonic() - t < 2.0
+
+
+# -- protocol desync: Redis's error, then the connection is closed ---------------------
+
+def _exchange(port, payload, chunk=None):
+    from tests.behaviour.test_protocol import exchange, _split
+    if chunk:
+        return exchange(port, chunks=_split(payload, [chunk]), pause=0.002)
+    return exchange(port, payload)
+
+
+PING = b"*1\r\n$4\r\nPING\r\n"
+EXPECTED_BULK = b"-ERR Protocol error: expected '$', got '%s'\r\n"
+# (request, exact reply bytes, connection closed), as redis-server answers
+DESYNC = [
+    # a multibulk count larger than the elements sent: the next command is not a bulk
+    (b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n" + PING * 2, EXPECTED_BULK % b"*", True),
+    (PING + b"*12\r\n$4\r\nECHO\r\n$2\r\nab\r\n" + PING * 3, b"+PONG\r\n" + EXPECTED_BULK % b"*", True),
+    # ... whose swallowed commands end like the command before it
+    (PING + b"*7\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n" + PING * 2,
+     b"+PONG\r\n" + EXPECTED_BULK % b"*", True),
+    (PING + b"*3\r\n$4\r\nECHO\r\n$1\r\nx\r\n:1\r\n" + PING, b"+PONG\r\n" + EXPECTED_BULK % b":", True),
+    # bad lengths
+    (b"*x2\r\n$4\r\nECHO\r\n", b"-ERR Protocol error: invalid multibulk length\r\n", True),
+    (b"*2\r\n$4\r\nECHO\r\n$3x\r\nabc\r\n", b"-ERR Protocol error: invalid bulk length\r\n", True),
+    (b"*2\r\n$4\r\nECHO\r\n$-1\r\n", b"-ERR Protocol error: invalid bulk length\r\n", True),
+    # bulk bytes that do not match the announced length: Redis takes the
+    # announced bytes, skips two (the CRLF it expects, unchecked) and goes on
+    (b"*2\r\n$4\r\nECHO\r\n$3\r\nabcXY" + PING, b"$3\r\nabc\r\n+PONG\r\n", False),
+    (b"*2\r\n$4\r\nECHO\r\n$5\r\nabc\r\n" + PING,
+     b"$5\r\nabc\r\n\r\n-ERR unknown command '$4', with args beginning with: \r\n+PONG\r\n", False),
+]
+
+
+@pytest.mark.parametrize("chunk", [None, 1, 5])
+def test_protocol_desync_answers_and_closes(redis_proc, shardis_proc, chunk):
+    for payload, want, closed in DESYNC:
+        got_r = _exchange(redis_proc.port, payload, chunk)
+        got_s = _exchange(shardis_proc.port, payload, chunk)
+        assert got_r == (want, closed), (payload, got_r)     # the oracle agrees with the table
+        assert got_s == got_r, (payload, got_s)
+    assert shardis_proc.alive()
+
+
+def test_bulk_payload_that_looks_like_commands_is_data(diff2):
+    v = (PING + b":1\r\n$-1\r\n") * 3
+    assert diff2("ECHO", v) == v
+    big = b"\n*" * 40000
+    assert diff2("SET", "k", big) == b"OK"
+    assert diff2("STRLEN", "k") == len(big)
+
+
+def test_random_corruptions_of_a_pipeline_like_redis(redis_proc, shardis_proc):
+    """A pipeline with one byte changed, dropped or added (lengths, CRLFs),
+    sent whole or in small pieces: the same replies and the same close."""
+    import random
+    import re
+    from concurrent.futures import ThreadPoolExecutor
+    from tests.behaviour.test_protocol import exchange, _split
+    rnd = random.Random(20261207)
+    cases = []
+    for _ in range(120):
+        cmds = [RawClient.encode(rnd.choice([("PING",), ("ECHO", "x" * rnd.randint(0, 12)),
+                                             ("ECHO", PING + b":1\r\n"), ("SET", "k", "v" * 3)]))
+                for _ in range(rnd.randint(1, 4))]
+        p = bytearray(b"".join(cmds))
+        at = rnd.choice([m.start() + 1 for m in re.finditer(rb"[*$]", bytes(p))])
+        how = rnd.randrange(4)
+        if how == 0:
+            p[at] = ord(rnd.choice("0123456789-x"))
+        elif how == 1:
+            p[at:at] = b"1"
+        elif how == 2:
+            del p[rnd.randrange(len(p))]
+        else:
+            i = rnd.choice([m.start() for m in re.finditer(rb"\r\n", bytes(p))])
+            del p[i:i + 2]
+        cases.append((bytes(p) + PING, rnd.choice([None, 1, 3, 7])))
+
+    def run(case):
+        payload, chunk = case
+        kw = dict(chunks=_split(payload, [chunk]), pause=0.001) if chunk else dict(payload=payload)
+        return case, exchange(redis_proc.port, wait=0.3, **kw), exchange(shardis_proc.port, wait=0.3, **kw)
+
+    with ThreadPoolExecutor(8) as ex:
+        bad = [(c, r, s) for c, r, s in ex.map(run, cases) if r != s]
+    assert bad == []
+    assert shardis_proc.alive()
