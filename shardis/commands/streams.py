@@ -1184,6 +1184,10 @@ def cmd_xsetid(c, argv):
         return err
     if s is None:
         return E.NO_SUCH_KEY
+    if sid < s.max_deleted:
+        # Redis 7.2 (t_stream.c xsetidCommand); 7.0 accepted it
+        return error("ERR The ID specified in XSETID is smaller than current "
+                     "max_deleted_entry_id")
     if s.length:
         if sid < s.last_valid_id():
             return error("ERR The ID specified in XSETID is smaller than the target stream "

@@ -125,3 +125,50 @@ def test_random_corruptions_of_a_pipeline_like_redis(redis_proc, shardis_proc):
         bad = [(c, r, s) for c, r, s in ex.map(run, cases) if r != s]
     assert bad == []
     assert shardis_proc.alive()
+
+
+# -- XSETID ------------------------------------------------------------------------------
+
+def test_xsetid_entriesadded_and_maxdeletedid_rules(diff):
+    for cmd in [("XADD", "s", "1-1", "f", "v"), ("XADD", "s", "2-1", "f", "v"),
+                ("XADD", "s", "3-1", "f", "v"), ("XDEL", "s", "2-1")]:
+        diff(*cmd)
+    diff.error("XSETID", "s", "2-5")                 # below the top item (3-1), above 2-1
+    diff("XSETID", "s", "3-2")
+    diff.error("XSETID", "s", "4-0", "MAXDELETEDID", "5-0")            # id below the given one
+    diff("XSETID", "s", "5-0", "MAXDELETEDID", "4-0")
+    diff.error("XSETID", "s", "5-0", "ENTRIESADDED", "1")               # below the length
+    diff.error("XSETID", "s", "5-0", "ENTRIESADDED", "-1")
+    diff.error("XSETID", "s", "5-0", "ENTRIESADDED", "x")
+    diff("XSETID", "s", "6-0", "ENTRIESADDED", "10", "MAXDELETEDID", "0-0")   # 0-0 leaves it
+    diff("XINFO", "STREAM", "s")
+    for bad in ("-", "+", "7-*", "x"):
+        diff.error("XSETID", "s", bad)
+    diff.error("XSETID", "s", "8-0", "MAXDELETEDID")
+    diff.error("XSETID", "s", "8-0", "FOO", "1")
+    diff.error("XSETID", "nokey", "1-1")
+    diff.error("XSETID", "nokey", "1-1", "MAXDELETEDID", "2-0")       # options before the key
+    diff("SET", "str", "x")
+    diff.error("XSETID", "str", "1-1")
+
+
+@pytest.mark.redis72
+def test_xsetid_below_max_deleted_entry_id_fails(ours):
+    """Redis 7.2 refuses a last id below the stream's max-deleted-entry-id
+    (t_stream.c xsetidCommand); 7.0.15 accepted it."""
+    ours("XADD", "e", "5-0", "f", "v")
+    ours("XDEL", "e", "5-0")
+    for sid in ("4-0", "0-0", "4-99"):
+        r = ours("XSETID", "e", sid)
+        assert isinstance(r, RespError)
+        assert str(r) == "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id"
+    assert ours("XSETID", "e", "5-0") == b"OK"                      # equal is allowed
+    ours("XADD", "s", "1-0", "f", "v")
+    ours("XADD", "s", "9-0", "f", "v")
+    ours("XDEL", "s", "9-0")
+    r = ours("XSETID", "s", "8-0")          # above the top item (1-0), below max deleted (9-0)
+    assert str(r) == "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id"
+    assert ours("XSETID", "s", "10-0", "MAXDELETEDID", "2-0") == b"OK"     # may lower it
+    info = ours("XINFO", "STREAM", "s")
+    info = dict(zip(info[::2], info[1::2])) if isinstance(info, list) else info
+    assert info[b"max-deleted-entry-id"] == b"2-0" and info[b"last-generated-id"] == b"10-0"
