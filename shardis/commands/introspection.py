@@ -188,8 +188,11 @@ def _args(r, args):
     out = [b"*%d\r\n" % len(args)]
     for a in args:
         fields = [(b"name", bulk(a["name"].encode())), (b"type", bulk(a["type"].encode()))]
-        if a.get("display"):
-            fields.append((b"display_text", bulk(a["display"].encode())))
+        if a["type"] not in ("oneof", "block"):
+            # Redis 7.2: every argument that is shown in the syntax has one
+            # (the name unless the metadata gives another); redis-cli's hints
+            # are built from it
+            fields.append((b"display_text", bulk((a.get("display") or a["name"]).encode())))
         if "key_spec_index" in a:
             fields.append((b"key_spec_index", integer(a["key_spec_index"])))
         if a.get("token"):

@@ -157,7 +157,21 @@ def test_docs_exact_bytes_stable(diff):
             sv = dict(zip(s[1][::2], s[1][1::2]))
         rv.pop(b"summary")
         sv.pop(b"summary")
-        assert rv == sv
+        assert rv == sv | {b"arguments": _no_display_text(sv[b"arguments"])}
+
+
+def _no_display_text(args):
+    """The argument list without the display_text field 7.2 added to every
+    displayable argument (tests/behaviour/test_conformance_fixes.py checks it)."""
+    out = []
+    for a in args:
+        if isinstance(a, dict):
+            a = {k: v for k, v in a.items() if k != b"display_text"}
+        else:
+            i = a.index(b"display_text") if b"display_text" in a[::2] else -1
+            a = a[:i] + a[i + 2:] if i >= 0 else a
+        out.append(a)
+    return out
 
 
 def test_docs_unknown_and_many(diff):

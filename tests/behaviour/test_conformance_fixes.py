@@ -172,3 +172,87 @@ def test_xsetid_below_max_deleted_entry_id_fails(ours):
     info = ours("XINFO", "STREAM", "s")
     info = dict(zip(info[::2], info[1::2])) if isinstance(info, list) else info
     assert info[b"max-deleted-entry-id"] == b"2-0" and info[b"last-generated-id"] == b"10-0"
+
+
+# -- COMMAND DOCS arguments (what redis-cli 7.2 builds its hints from) ------------------
+
+def _as_map(v):
+    return v if isinstance(v, dict) else dict(zip(v[::2], v[1::2]))
+
+
+def _docs(client, name):
+    r = client("COMMAND", "DOCS", name)
+    return _as_map(_as_map(r)[name.encode()])
+
+
+def _hint(args):
+    """The syntax line redis-cli renders from an argument tree."""
+    parts = []
+    for a in map(_as_map, args):
+        t = a[b"type"]
+        if t == b"oneof":
+            s = b"|".join(_hint([x]) for x in a[b"arguments"])
+        elif t == b"block":
+            s = _hint(a[b"arguments"])
+        elif t == b"pure-token":
+            s = a[b"token"]
+        else:
+            s = a.get(b"display_text", a[b"name"])
+        tok = a.get(b"token") if t != b"pure-token" else None
+        one = tok + b" " + s if tok else s
+        flags = a.get(b"flags", [])
+        if b"multiple_token" in flags:
+            one = one + b" [" + one + b" ...]"
+        elif b"multiple" in flags:
+            one = (tok + b" " if tok else b"") + s + b" [" + s + b" ...]"
+        parts.append(b"[" + one + b"]" if b"optional" in flags else one)
+    return b" ".join(parts)
+
+
+def _strip_display(args):
+    out = []
+    for a in map(_as_map, args):
+        a = {k: v for k, v in a.items() if k != b"display_text"}
+        if b"arguments" in a:
+            a[b"arguments"] = _strip_display(a[b"arguments"])
+        out.append(a)
+    return out
+
+
+# argument trees 7.0 and 7.2 agree on
+SAME_ARGS = ["get", "set", "lpos", "xtrim", "zunionstore", "restore", "lmpop",
+             "client|pause", "object|encoding", "blmove", "zinterstore", "xautoclaim", "hrandfield"]
+
+
+def test_docs_arguments_as_redis(diff):
+    for name in SAME_ARGS:
+        r = _docs(diff.r, name)
+        s = _docs(diff.s, name)
+        assert _strip_display(s.get(b"arguments", [])) == _strip_display(r.get(b"arguments", [])), name
+        assert _hint(s.get(b"arguments", [])) == _hint(r.get(b"arguments", [])), name
+
+
+@pytest.mark.redis72
+def test_docs_display_text_72(ours):
+    """Redis 7.2 gives display_text, right after type, for every argument that is
+    not a oneof or block: the metadata's display string, else the name."""
+    raw = ours.call("COMMAND", "DOCS", "get")[0]
+    assert (b"$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n$12\r\ndisplay_text\r\n$3\r\nkey\r\n"
+            b"$14\r\nkey_spec_index\r\n:0\r\n") in raw
+
+    def walk(args):
+        for a in map(_as_map, args):
+            if a[b"type"] in (b"oneof", b"block"):
+                assert b"display_text" not in a
+                walk(a[b"arguments"])
+            else:
+                assert a[b"display_text"], a
+    for name in ours("COMMAND", "LIST"):
+        walk(_docs(ours, name.decode()).get(b"arguments", []))
+    assert _hint(_docs(ours, "set")[b"arguments"]) == (
+        b"key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|"
+        b"PXAT unix-time-milliseconds|KEEPTTL]")
+    assert _hint(_docs(ours, "client|kill")[b"arguments"]).startswith(b"ip:port|[ID client-id]")
+    assert _hint(_docs(ours, "command|getkeys")[b"arguments"]) == b"command [arg [arg ...]]"
+    assert _hint(_docs(ours, "cluster|setslot")[b"arguments"]) == (
+        b"slot IMPORTING node-id|MIGRATING node-id|NODE node-id|STABLE")
