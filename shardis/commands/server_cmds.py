@@ -203,12 +203,12 @@ def cmd_latency_histogram(c, argv):
             if cmd.subcommands:
                 cmds.extend(cmd.subcommands.values())
     else:
-        seen = set()
-        for a in argv[2:]:
+        for a in argv[2:]:      # as Redis: each name once per mention, a container with its subcommands
             cmd = lookup_command_by_name(srv, a)
-            if cmd is not None and cmd.fullname not in seen:
-                seen.add(cmd.fullname)
+            if cmd is not None:
                 cmds.append(cmd)
+                if cmd.subcommands:
+                    cmds.extend(cmd.subcommands.values())
     r = c.r
     parts = []
     for cmd in cmds:

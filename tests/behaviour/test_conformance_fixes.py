@@ -256,3 +256,43 @@ def test_docs_display_text_72(ours):
     assert _hint(_docs(ours, "command|getkeys")[b"arguments"]) == b"command [arg [arg ...]]"
     assert _hint(_docs(ours, "cluster|setslot")[b"arguments"]) == (
         b"slot IMPORTING node-id|MIGRATING node-id|NODE node-id|STABLE")
+
+
+# -- LATENCY HISTOGRAM with several names -------------------------------------------------
+
+def _hist_entries(raw_reply):
+    """[(name, calls)] in reply order (RESP2 or RESP3); the buckets depend on timing,
+    only their shape is checked."""
+    v = raw_reply
+    pairs = list(v.items()) if isinstance(v, dict) else list(zip(v[::2], v[1::2]))
+    out = []
+    for name, body in pairs:
+        body = _as_map(body)
+        buckets = _as_map(body[b"histogram_usec"])
+        assert list(buckets.values()) == sorted(buckets.values())      # cumulative
+        assert max(buckets.values()) == body[b"calls"]
+        out.append((name, body[b"calls"]))
+    return out
+
+
+def test_latency_histogram_several_names(diff):
+    for c in (diff.r, diff.s):
+        c("CONFIG", "RESETSTAT")
+        c("SET", "k", "v")
+        c("GET", "k")
+        c("GET", "k")
+        c("CONFIG", "GET", "port")
+        c("CLIENT", "ID")
+    cases = [("set",), ("set", "get"), ("get", "set", "get"), ("nosuch",), ("nosuch", "get"),
+             ("config|get",), ("CONFIG|GET", "client|id", "SET"), ("config|nosuch",),
+             ("lpush",), ("get|x",), ("client",), ("GET", "get")]
+    for names in cases:
+        if diff.protocol == 3 and len(set(n.lower() for n in names)) != len(names):
+            continue    # a RESP3 map with a repeated key: both send it, the client keeps one
+        r = _hist_entries(diff.r("LATENCY", "HISTOGRAM", *names))
+        s = _hist_entries(diff.s("LATENCY", "HISTOGRAM", *names))
+        assert s == r, names
+    # a container gives its subcommands that have calls (Redis's dict order: compare as sets)
+    r = _hist_entries(diff.r("LATENCY", "HISTOGRAM", "config"))
+    s = _hist_entries(diff.s("LATENCY", "HISTOGRAM", "config"))
+    assert sorted(s) == sorted(r) and {n for n, _ in r} >= {b"config|get", b"config|resetstat"}
