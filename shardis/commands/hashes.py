@@ -14,13 +14,13 @@ from random import randrange, sample
 from shardis.commands import command, batch
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int, LLONG_MAX, LLONG_MIN
+from shardis.commands.util import parse_scan, scan_table, scan_reply
 from shardis.protocol.resp import OK, CZERO, CONE, integer, error
 from shardis.types import hash as H
 from shardis.types import listpack as LP
 from shardis.types.hash import HashLP, HashHT
 from shardis.types.listpack import VSEP
 from shardis.runtime.propagate import rewrite
-from shardis.keyspace.scan import HashIndex, parse_cursor, compile_glob
 
 _HSET_ARGS = error("ERR wrong number of arguments for 'hset' command")
 _HMSET_ARGS = error("ERR wrong number of arguments for 'hmset' command")
@@ -29,7 +29,6 @@ _NOT_FLOAT_HASH = error("ERR hash value is not a float")
 _NAN_INF = error("ERR value is NaN or Infinity")
 _NAN_INF_RESULT = error("ERR increment would produce NaN or Infinity")
 _OUT_OF_RANGE = error("ERR value is out of range")
-_INVALID_CURSOR = error("ERR invalid cursor")
 
 
 def setup(server):
@@ -698,72 +697,21 @@ def _hrandfield_count(c, key, cnt, withvalues):
 
 
 # -- HSCAN -----------------------------------------------------------------------------
-def parse_scan_args(argv, start):
-    """(pattern or None, count) or an encoded error, for [MATCH p] [COUNT n]."""
-    pat = None
-    count = 10
-    i = start
-    n = len(argv)
-    while i < n:
-        opt = argv[i].lower()
-        if opt == b"count" and i + 1 < n:
-            cv = parse_int(argv[i + 1])
-            if cv is None:
-                return E.NOT_INT
-            if cv < 1:
-                return E.SYNTAX
-            count = cv
-            i += 2
-        elif opt == b"match" and i + 1 < n:
-            pat = argv[i + 1]
-            i += 2
-        else:
-            return E.SYNTAX
-    if pat == b"*":
-        pat = None
-    return pat, count
-
-
-def scan_reply(cursor, items):
-    return b"*2\r\n$%d\r\n%d\r\n*%d\r\n" % (len(b"%d" % cursor), cursor, len(items)) + _bulks(items)
-
-
 @command("hscan")
 def cmd_hscan(c, argv):
-    cur = parse_cursor(argv[2])
-    if cur is None:
-        return _INVALID_CURSOR
-    opts = parse_scan_args(argv, 3)
+    opts = parse_scan(argv[2:])
     if opts.__class__ is bytes:
         return opts
-    pat, count = opts
+    cur, match, count, _ = opts
     v, err = _read(c, argv[1])
     if err is not None:
         return err
     if v is None:
-        return b"*2\r\n$1\r\n0\r\n*0\r\n"
+        return scan_reply(0, ())
     if v.__class__ is HashLP:
-        fl = v.flat()
-        if pat is not None:
-            m = compile_glob(pat)
-            out = []
-            for i in range(0, len(fl), 2):
-                if m(fl[i]):
-                    out.append(fl[i])
-                    out.append(fl[i + 1])
-            fl = out
+        fl = v.flat()           # a listpack is returned whole, with cursor 0
+        if match is not None:
+            fl = [x for i in range(0, len(fl), 2) if match(fl[i]) for x in fl[i:i + 2]]
         return scan_reply(0, fl)
-    idx = v._idx
-    if idx is None:
-        idx = v._idx = HashIndex(v)
-    else:
-        idx.sync(v)
-    keys = []
-    nxt = idx.scan(cur, count, keys)
-    out = []
-    m = compile_glob(pat) if pat is not None else None
-    for f in keys:
-        if m is None or m(f):
-            out.append(f)
-            out.append(v[f])
-    return scan_reply(nxt, out)
+    nxt, keys = scan_table(v, v, cur, count, match)
+    return scan_reply(nxt, [x for f in keys for x in (f, v[f])])

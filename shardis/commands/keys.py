@@ -10,10 +10,11 @@ import time
 
 from shardis.commands import command
 from shardis.commands import errors as E
-from shardis.commands.util import parse_int, LLONG_MAX
+from shardis.commands.util import parse_int, LLONG_MAX, parse_scan, scan_reply
 from shardis.keyspace import expiry
-from shardis.keyspace.scan import HashIndex, parse_cursor, compile_glob
+from shardis.keyspace.scan import HashIndex, compile_glob
 from shardis.runtime.propagate import rewrite, del_command
+from shardis.commands.transactions import touch_swapped
 from shardis.protocol.resp import OK, integer, error, bulk, CZERO, CONE, CNEG1, CNEG2
 
 _BYTES = bytes
@@ -22,7 +23,6 @@ _BYTEARRAY = bytearray
 NO_SUCH_KEY = error("ERR no such key")
 SAME_OBJECT = error("ERR source and destination objects are the same")
 DB_RANGE = error("ERR DB index is out of range")
-INVALID_CURSOR = error("ERR invalid cursor")
 INT_RANGE = error("ERR value is out of range, value must between -2147483648 and 2147483647")
 
 
@@ -167,13 +167,6 @@ def _db_index(c, b, msg=None):
     return v
 
 
-def _touch_all_watched(srv, a, b):
-    """SWAPDB: WATCHed keys of ``a`` that exist in ``a`` or ``b`` are touched."""
-    for key in list(a.watched):
-        if key in a.data or key in b.data:
-            srv.touch_watched(a, key)
-
-
 @command("swapdb")
 def cmd_swapdb(c, argv):
     srv = c.server
@@ -190,10 +183,7 @@ def cmd_swapdb(c, argv):
         return DB_RANGE
     if i1 != i2:
         a, b = dbs[i1], dbs[i2]
-        if a.watched:
-            _touch_all_watched(srv, a, b)
-        if b.watched:
-            _touch_all_watched(srv, b, a)
+        touch_swapped(srv, a, b)
         a.swap_contents(b)
         for db in (a, b):
             if db.blocking_keys:
@@ -367,44 +357,12 @@ def cmd_keys(c, argv):
     return b"".join(out)
 
 
-def parse_scan_options(argv, start, allow_type):
-    """Parse [MATCH p] [COUNT n] [TYPE t] from argv[start:]. Returns
-    (match predicate or None, count, type or None) or an error reply."""
-    count = 10
-    match = None
-    typ = None
-    n = len(argv)
-    i = start
-    while i < n:
-        left = n - i
-        opt = argv[i].lower()
-        if opt == b"count" and left >= 2:
-            v = parse_int(argv[i + 1])
-            if v is None:
-                return E.NOT_INT
-            if v < 1:
-                return E.SYNTAX
-            count = v
-        elif opt == b"match" and left >= 2:
-            p = argv[i + 1]
-            match = None if p == b"*" else compile_glob(p)
-        elif allow_type and opt == b"type" and left >= 2:
-            typ = argv[i + 1].lower()
-        else:
-            return E.SYNTAX
-        i += 2
-    return match, count, typ
-
-
 @command("scan")
 def cmd_scan(c, argv):
-    cursor = parse_cursor(argv[1])
-    if cursor is None:
-        return INVALID_CURSOR
-    opts = parse_scan_options(argv, 2, True)
+    opts = parse_scan(argv[1:], allow_type=True)
     if opts.__class__ is bytes:
         return opts
-    match, count, typ = opts
+    cursor, match, count, typ = opts
     db = c.db
     idx = _index(db)
     found = []
@@ -426,15 +384,16 @@ def cmd_scan(c, argv):
         v = data.get(k)
         if v is None:
             continue
-        if typ is not None and type_name(v) != typ:
-            continue
         if expires and k in expires and expires[k] <= now:
-            db.lookup_write(k)      # expires it, as Redis's SCAN does
+            # a visited key that matches the pattern is expired, whatever
+            # its type (Redis's type filter looks it up, which expires it)
+            db.lookup_write(k)
             if k not in data:
                 continue
-        out.append(b"$%d\r\n%s\r\n" % (len(k), k))
-    cur = b"%d" % nxt
-    return b"*2\r\n$%d\r\n%s\r\n*%d\r\n" % (len(cur), cur, len(out)) + b"".join(out)
+        if typ is not None and type_name(v) != typ:
+            continue
+        out.append(k)
+    return scan_reply(nxt, out)
 
 
 @command("randomkey")

@@ -15,11 +15,9 @@ from shardis.protocol.resp import CZERO, CONE, integer, error, BULK_HDR, BULK_HD
 from shardis.types import set as S
 from shardis.types.set import SetHT, SetLP
 from shardis.runtime.propagate import rewrite, also, prevent, del_command
-from shardis.keyspace.scan import HashIndex, parse_cursor, compile_glob
-from shardis.commands.hashes import parse_scan_args, scan_reply
+from shardis.commands.util import parse_scan, scan_table, scan_reply
 
 _SETS = frozenset(S.SET_CLASSES)
-_INVALID_CURSOR = error("ERR invalid cursor")
 # bulk-string headers for short members: a reply is header + member + CRLF
 _NHDR = BULK_HDR_N
 _HDR = BULK_HDR
@@ -207,9 +205,11 @@ def cmd_smove(c, argv):
         db.set(dst, ndv)
     else:
         ndv, added = dv.add(ele)
-        if ndv is not dv:
-            db.store(dst, ndv)
-        db.signal(dst)
+        if added:
+            # the destination changed only if the member was new there
+            if ndv is not dv:
+                db.store(dst, ndv)
+            db.signal(dst)
     srv.dirty += 1
     if added:
         srv.dirty += 1
@@ -639,31 +639,16 @@ def cmd_sdiffstore(c, argv):
 # -- SSCAN ---------------------------------------------------------------------------
 @command("sscan")
 def cmd_sscan(c, argv):
-    cur = parse_cursor(argv[2])
-    if cur is None:
-        return _INVALID_CURSOR
-    opts = parse_scan_args(argv, 3)
+    opts = parse_scan(argv[2:])
     if opts.__class__ is bytes:
         return opts
-    pat, count = opts
+    cur, match, count, _ = opts
     v, err = _read(c, argv[1])
     if err is not None:
         return err
     if v is None:
-        return b"*2\r\n$1\r\n0\r\n*0\r\n"
-    m = compile_glob(pat) if pat is not None else None
+        return scan_reply(0, ())
     if v.__class__ is not SetHT:
-        items = v.members()
-        if m is not None:
-            items = [x for x in items if m(x)]
-        return scan_reply(0, items)
-    idx = v._idx
-    if idx is None:
-        idx = v._idx = HashIndex(v)
-    else:
-        idx.sync(v)
-    keys = []
-    nxt = idx.scan(cur, count, keys)
-    if m is not None:
-        keys = [x for x in keys if m(x)]
-    return scan_reply(nxt, keys)
+        items = v.members()     # intset and listpack are returned whole, cursor 0
+        return scan_reply(0, items if match is None else [x for x in items if match(x)])
+    return scan_reply(*scan_table(v, v, cur, count, match))

@@ -21,3 +21,67 @@ def float_or_error(b, err=None):
     if v is None:
         return err or E.NOT_FLOAT
     return v
+
+
+# -- SCAN / HSCAN / SSCAN / ZSCAN ---------------------------------------------------------
+def parse_scan(argv, allow_type=False):
+    """``cursor [MATCH p] [COUNT n] [TYPE t]`` from argv[2:] (SCAN's cursor is
+    argv[1]: pass ``argv[1:]`` shifted by the caller). Returns (cursor, match
+    predicate or None, count, type or None) or an encoded error, with Redis's
+    texts (strtoul rules for the cursor)."""
+    from shardis.keyspace.scan import parse_cursor, compile_glob
+    cursor = parse_cursor(argv[0])
+    if cursor is None:
+        return E.INVALID_CURSOR
+    count = 10
+    match = typ = None
+    n = len(argv)
+    i = 1
+    while i < n:
+        opt = argv[i].lower()
+        if i + 1 >= n:
+            return E.SYNTAX
+        if opt == b"count":
+            v = parse_int(argv[i + 1])
+            if v is None:
+                return E.NOT_INT
+            if v < 1:
+                return E.SYNTAX
+            count = v
+        elif opt == b"match":
+            p = argv[i + 1]
+            match = None if p == b"*" else compile_glob(p)
+        elif allow_type and opt == b"type":
+            typ = argv[i + 1].lower()
+        else:
+            return E.SYNTAX
+        i += 2
+    return cursor, match, count, typ
+
+
+def scan_table(owner, table, cursor, count, match):
+    """One HSCAN/SSCAN/ZSCAN page over a hashtable encoding whose members are
+    the keys of the dict ``table``: (next cursor, members). ``owner._idx``
+    holds the container's ``HashIndex`` (made by the first scan; the type
+    discards members it removes), so every member present for the whole
+    iteration is returned, as SCAN guarantees."""
+    from shardis.keyspace.scan import HashIndex
+    idx = owner._idx
+    if idx is None:
+        idx = owner._idx = HashIndex(table)
+    else:
+        idx.sync(table)
+    keys = []
+    nxt = idx.scan(cursor, count, keys)
+    if match is not None:
+        keys = [k for k in keys if match(k)]
+    return nxt, keys
+
+
+def scan_reply(cursor, items):
+    """``[cursor, [items...]]``: cursor as a bulk string, items bulk strings."""
+    cur = b"%d" % cursor
+    out = [b"*2\r\n$%d\r\n%s\r\n*%d\r\n" % (len(cur), cur, len(items))]
+    for x in items:
+        out.append(b"$%d\r\n%s\r\n" % (len(x), x))
+    return b"".join(out)

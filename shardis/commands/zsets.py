@@ -8,6 +8,7 @@ from math import copysign as _copysign
 
 from shardis.commands import command, batch
 from shardis.commands import errors as E
+from shardis.commands.util import parse_scan, scan_table, scan_reply
 from shardis.commands.util import parse_int
 from shardis.protocol.resp import integer, error, CZERO, CONE, format_double
 from shardis.runtime import blocking as B
@@ -208,9 +209,10 @@ def _zadd_core(c, key, flags, pairs, incr_cmd=False):
         # one pair on a listpack: spliced in place of a full rebuild
         nv, added, updated, processed, retscore = fast
     else:
-        nv, added, updated, processed, retscore = _zadd_many(v, pairs, nx, xx, gt, lt, incr)
-        if nv.__class__ is _BYTES:
-            return nv
+        r = _zadd_many(v, pairs, nx, xx, gt, lt, incr)
+        if r.__class__ is _BYTES:
+            return r                # NaN: only INCR can make one, with a single pair
+        nv, added, updated, processed, retscore = r
     if nv.card():
         if db.data.get(key) is None:
             db.set(key, nv)
@@ -1382,51 +1384,18 @@ def cmd_zintercard(c, argv):
 # -- ZSCAN ---------------------------------------------------------------------------------
 @command("zscan")
 def cmd_zscan(c, argv):
-    cur = parse_int(argv[2]) if argv[2][:1] != b"-" else None
-    if cur is None:
-        try:
-            cur = int(argv[2])
-            if not 0 <= cur < 2 ** 64:
-                raise ValueError
-        except ValueError:
-            return error("ERR invalid cursor")
-    pattern = None
-    count = 10
-    i = 3
-    n = len(argv)
-    while i < n:
-        u = argv[i].upper()
-        if u == b"COUNT" and i + 1 < n:
-            cn = parse_int(argv[i + 1])
-            if cn is None:
-                return E.NOT_INT
-            if cn < 1:
-                return E.SYNTAX
-            count = cn
-            i += 2
-        elif u == b"MATCH" and i + 1 < n:
-            pattern = argv[i + 1]
-            i += 2
-        else:
-            return E.SYNTAX
+    opts = parse_scan(argv[2:])
+    if opts.__class__ is bytes:
+        return opts
+    cur, match, count, _ = opts
     v, err = _read(c, argv[1])
     if v is None:
-        return err or b"*2\r\n$1\r\n0\r\n*0\r\n"
-    seq = v.seq()
+        return err or scan_reply(0, ())
     if v.__class__ is _ZP:
-        chunk = list(seq)
-        nxt = 0
+        nxt = 0                 # a listpack is returned whole, with cursor 0
+        pairs = [(m, s) for s, m in v.seq() if match is None or match(m)]
     else:
-        chunk = list(seq[cur:cur + count])
-        nxt = cur + count
-        if nxt >= len(seq):
-            nxt = 0
-    if pattern is not None and pattern != b"*":
-        from shardis.util.glob import match
-        chunk = [p for p in chunk if match(pattern, p[1])]
-    parts = [b"*%d\r\n" % (2 * len(chunk))]
-    for s, m in chunk:
-        f = _fd(s)
-        parts.append(b"$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(m), m, len(f), f))
-    nb = b"%d" % nxt
-    return b"*2\r\n$%d\r\n%s\r\n%s" % (len(nb), nb, b"".join(parts))
+        nxt, members = scan_table(v, v.d, cur, count, match)
+        d = v.d
+        pairs = [(m, d[m]) for m in members]
+    return scan_reply(nxt, [x for m, s in pairs for x in (m, _fd(s))])

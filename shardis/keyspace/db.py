@@ -9,7 +9,8 @@ before ``ctx.now_ms`` is logically gone: every lookup checks and deletes it
 (lazy expiry); ``keyspace.expiry`` reclaims the ones nobody touches.
 
 ``ctx`` is the owner's context object (the server) and must provide:
-``now_ms`` (the clock, read once per batch), the counters
+``now_ms`` (the clock, read once per batch), ``no_touch`` (lookups do not
+update access times while it is set: CLIENT NO-TOUCH), the counters
 ``stat_keyspace_hits``, ``stat_keyspace_misses``, ``stat_expiredkeys``,
 and the methods ``notify(db, event_class, event, key)``,
 ``propagate_expire(db, key)`` and ``touch_watched(db, key)``.
@@ -61,7 +62,7 @@ class Database:
                 self.ctx.notify(self, "m", "keymiss", key)
         else:
             self.ctx.stat_keyspace_hits += 1
-            if self.access is not None:
+            if self.access is not None and not self.ctx.no_touch:
                 self.access.touch(key, v)
         return v
 
@@ -73,7 +74,7 @@ class Database:
             if when is not None and when <= self.ctx.now_ms:
                 self.expire_now(key)
                 return None
-        if v is not None and self.access is not None:
+        if v is not None and self.access is not None and not self.ctx.no_touch:
             self.access.touch(key, v)
         return v
 

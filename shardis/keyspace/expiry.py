@@ -119,6 +119,8 @@ def _fast_cycle(server):
     server.clock_ms()
     if active_expire_cycle(server, box=_BASE_BOX, adapt=False):
         _schedule_fast(server)
+    if server.ready_keys:
+        server.handle_ready_keys()     # clients blocked on keys it deleted
 
 
 def _schedule_fast(server):

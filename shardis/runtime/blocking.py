@@ -157,12 +157,12 @@ def served_as(c, *argv):
         st.prop = argv
 
 
-def _account(c, st, extra_ns=0):
+def _account(c, st, extra_ns=0, served=True):
     """The blocked call is over: account it once (Dispatcher.account_unblocked)."""
     if st.call is not None:
         cmd, argv, ns = st.call
         st.call = None
-        c.server.dispatch.account_unblocked(c, cmd, argv, ns + extra_ns)
+        c.server.dispatch.account_unblocked(c, cmd, argv, ns + extra_ns, served)
 
 
 def _detach(c, st):
@@ -203,7 +203,7 @@ def _timed_out(c, st):
         return
     st.timer = None
     _detach(c, st)
-    _account(c, st)
+    _account(c, st, served=False)
     _finish(c, st.timeout_reply(c) if callable(st.timeout_reply) else st.timeout_reply)
 
 
@@ -214,7 +214,7 @@ def unblock_client(server, c, as_error):
     if st is None or not c.flags & F_BLOCKED:
         return False
     _detach(c, st)
-    _account(c, st)
+    _account(c, st, served=False)
     if as_error:
         server.count_error_name("UNBLOCKED")
         _finish(c, UNBLOCKED)
@@ -225,8 +225,10 @@ def unblock_client(server, c, as_error):
 
 def handle_ready_keys(srv):
     """Serve clients blocked on the keys signalled so far (loops until no
-    serving makes another key ready)."""
+    serving makes another key ready). The clock is read again first: a key
+    that expired while the command that signalled it ran is gone for them."""
     ready = srv.ready_keys
+    srv.clock_ms()
     while ready:
         batch = list(ready)
         ready.clear()

@@ -465,8 +465,8 @@ class Client(asyncio.Protocol):
 
     def update_gate(self):
         """Recompute ``gated``: call after changing auth, MULTI, subscriptions,
-        RESP version, reply mode or client tracking."""
-        self.gated = bool(not self.authenticated or self.flags & (F_MULTI | F_TRACKING)
+        RESP version, reply mode, client tracking or CLIENT NO-TOUCH."""
+        self.gated = bool(not self.authenticated or self.flags & (F_MULTI | F_TRACKING | F_NO_TOUCH)
                           or self.reply_mode or (self.resp == 2 and self.channels_count()))
 
     def channels_count(self):

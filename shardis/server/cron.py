@@ -19,6 +19,9 @@ def start(server):
                 fn(server)
             except Exception as e:
                 server.log("warning", f"cron task {getattr(fn, '__name__', fn)} failed: {e!r}")
+        if server.ready_keys:
+            # keys the tick deleted (active expiry) wake clients blocked on them
+            server.handle_ready_keys()
         server.cron_handle = loop.call_later(1.0 / server.hz, tick)
 
     server.cron_handle = loop.call_later(1.0 / server.hz, tick)

@@ -10,11 +10,15 @@ import time
 
 from shardis.protocol.resp import error, QUEUED, bulk
 from shardis.commands.registry import unknown_subcommand
+from shardis.commands.transactions import discard_transaction
 from shardis.server.client import _BUCKET, _NBUCKET
 from shardis.server.client import (BLOCKED, F_MULTI, F_DIRTY_EXEC, F_CLOSE_AFTER_REPLY,
-                                   F_MONITOR, F_TRACKING)
+                                   F_MONITOR, F_TRACKING, F_NO_TOUCH)
 
 _perf_ns = time.perf_counter_ns
+
+_NOAUTH = error("NOAUTH Authentication required.")
+_NOT_IN_MULTI = error("ERR Command not allowed inside a transaction")
 
 # Commands a MULTI block runs at once instead of queueing.
 _MULTI_IMMEDIATE = {"exec", "discard", "multi", "watch", "quit", "reset"}
@@ -64,40 +68,30 @@ class Dispatcher:
         if cmd is None:
             srv.stat_unknown_commands = getattr(srv, "stat_unknown_commands", 0) + 1
             srv.count_error_name("ERR")
-            if c.flags & F_MULTI:
-                c.flags |= F_DIRTY_EXEC
-            return self._reply_mode(c, unknown_command_error(argv))
+            return self._reply_mode(c, self._reject(c, None, unknown_command_error(argv)))
         n = len(argv)
         if not cmd.arity_ok(n):
-            if c.flags & F_MULTI:
-                c.flags |= F_DIRTY_EXEC
-            return self._reply_mode(c, self.arity_error(c, cmd))
+            return self._reply_mode(c, self._reject(c, cmd, self.arity_error(c, cmd)))
         if not c.authenticated and not cmd.no_auth:
             srv.count_error_name("NOAUTH")
             cmd.rejected_calls += 1
-            if c.flags & F_MULTI:
-                c.flags |= F_DIRTY_EXEC
-            return error("NOAUTH Authentication required.")
+            return self._reject(c, cmd, _NOAUTH)
         if c.flags & F_MULTI and cmd.fullname not in _MULTI_IMMEDIATE:
             if cmd.no_multi:
-                c.flags |= F_DIRTY_EXEC
                 cmd.rejected_calls += 1
                 srv.count_error_name("ERR")
-                return error("ERR Command not allowed inside a transaction")
+                return self._reject(c, cmd, _NOT_IN_MULTI)
             if cmd.subcommands is not None and n > 1:
                 sub = cmd.subcommand(argv)
                 if sub is None:
-                    c.flags |= F_DIRTY_EXEC
                     srv.count_error_name("ERR")
-                    return unknown_subcommand(cmd, argv)
+                    return self._reject(c, cmd, unknown_subcommand(cmd, argv))
                 if not sub.arity_ok(n):
-                    c.flags |= F_DIRTY_EXEC
-                    return self.arity_error(c, sub)
+                    return self._reject(c, cmd, self.arity_error(c, sub))
             err = srv.check_oom(c, cmd) if srv.maxmemory else None
             if err is not None:
-                c.flags |= F_DIRTY_EXEC
                 cmd.rejected_calls += 1
-                return err
+                return self._reject(c, cmd, err)
             c.multi_queue.append((cmd, argv))
             return QUEUED
         if c.channels_count() and c.resp == 2 and not cmd.pubsub_ok:
@@ -114,18 +108,34 @@ class Dispatcher:
             if reject:
                 cmd.rejected_calls += 1
                 srv.count_error_name("ERR")
-                return error(f"ERR Can't execute '{name}': only (P|S)SUBSCRIBE / "
-                             "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+                return self._reject(c, cmd, error(
+                    f"ERR Can't execute '{name}': only (P|S)SUBSCRIBE / "
+                    "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"))
         if srv.maxmemory:
             err = srv.check_oom(c, cmd)
             if err is not None:
                 cmd.rejected_calls += 1
-                return self._reply_mode(c, err)
+                return self._reply_mode(c, self._reject(c, cmd, err))
         if srv.pause_check is not None and srv.pause_check(c, cmd, argv):
             return BLOCKED
         mode = c.reply_mode         # CLIENT REPLY SKIP|OFF take effect after their own reply
         reply = self.execute(c, argv, cmd)
         return reply if mode == 0 else self._reply_mode(c, reply)
+
+    def _reject(self, c, cmd, err):
+        """A command refused before it runs. Inside MULTI the refusal dooms
+        the transaction (its EXEC answers EXECABORT); a refused EXEC (in MULTI
+        or not) answers EXECABORT with the reason and discards any transaction,
+        as Redis's execCommandAbort."""
+        if cmd is not None and cmd.fullname == "exec":
+            discard_transaction(c)
+            text = err[1:-2]
+            if text.startswith(b"ERR "):
+                text = text[4:]
+            return b"-EXECABORT Transaction discarded because of: " + text + b"\r\n"
+        if c.flags & F_MULTI:
+            c.flags |= F_DIRTY_EXEC
+        return err
 
     def _reply_mode(self, c, reply):
         m = c.reply_mode
@@ -137,14 +147,26 @@ class Dispatcher:
 
     def execute(self, c, argv, cmd):
         """``call`` timed from now, for the gated path (call_slow, EXEC's
-        commands, scripts): with client-side caching's bookkeeping around it
-        when the client tracks keys (a tracking client is always gated)."""
-        if not c.flags & F_TRACKING:
+        commands, scripts), with what a client's modes add around it (such a
+        client is always gated): client-side caching's bookkeeping when it
+        tracks keys, and no access-time update for a CLIENT NO-TOUCH client
+        (except by TOUCH itself)."""
+        flags = c.flags
+        if not flags & (F_TRACKING | F_NO_TOUCH):
             return self.call(c, argv, cmd, _perf_ns())
         srv = self.srv
-        srv.extensions["tracking_before"](c)
-        reply = self.call(c, argv, cmd, _perf_ns())
-        srv.extensions["tracking_after"](c, argv, cmd.subcommand(argv) or cmd)
+        if flags & F_TRACKING:
+            srv.extensions["tracking_before"](c)
+        if flags & F_NO_TOUCH and cmd.fullname != "touch":
+            srv.no_touch = True
+            try:
+                reply = self.call(c, argv, cmd, _perf_ns())
+            finally:
+                srv.no_touch = False
+        else:
+            reply = self.call(c, argv, cmd, _perf_ns())
+        if flags & F_TRACKING:
+            srv.extensions["tracking_after"](c, argv, cmd.subcommand(argv) or cmd)
         return reply
 
     def call(self, c, argv, cmd, t):
@@ -226,14 +248,15 @@ class Dispatcher:
             prop.flush()
         return reply
 
-    def account_unblocked(self, c, cmd, argv, dt):
+    def account_unblocked(self, c, cmd, argv, dt, served=True):
         """A blocked command finished (served, timed out or unblocked): it is
-        counted now, once, under the argv it was called with, with the time
-        it spent running (not waiting), as Redis's updateStatsOnUnblock."""
+        counted now, once, with the time it spent running (not waiting), as
+        Redis's updateStatsOnUnblock; a served one goes to the slow log under
+        the argv it was called with (redis-server 7.0 logs no timed-out one)."""
         c.last_cmd = cmd.fullname
         cmd.usec += dt
         cmd.hist[_BUCKET[dt] if dt < _NBUCKET else (dt * dt).bit_length()] += 1
-        if dt > self.srv.slow_ns:
+        if served and dt > self.srv.slow_ns:
             self.slow_call(c, argv, cmd, dt)
 
     # -- after-call work ----------------------------------------------------------

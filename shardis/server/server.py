@@ -67,6 +67,7 @@ class Server:
         self._propagate_on = False
         self.propagation = Propagation(self)   # the stream AOF and replicas subscribe to
         self.expire_keys_allowed = True
+        self.no_touch = False          # set around a CLIENT NO-TOUCH client's call (Dispatcher.execute)
         self.dirty = 0
         self.notify_on = False
         self.loop = None

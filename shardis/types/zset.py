@@ -289,13 +289,14 @@ class _Order(ScoreList):
 
 
 class ZSkip:
-    __slots__ = ("d", "sl")
+    __slots__ = ("d", "sl", "_idx")
     TYPE = b"zset"
     encoding = b"skiplist"
 
     def __init__(self):
         self.d = {}
         self.sl = _Order()
+        self._idx = None        # ZSCAN's HashIndex over ``d`` (commands.util.scan_table)
 
     @classmethod
     def from_seq(cls, seq):
@@ -350,12 +351,16 @@ class ZSkip:
         if s is None:
             return self, False
         self.sl.delete(s, member)
+        if self._idx is not None:
+            self._idx.discard(member)
         return self, True
 
     def pop(self, index):
         """Remove the element at ``index`` (0 or -1): (score, member)."""
         s, m = self.sl.pop(index)
         del self.d[m]
+        if self._idx is not None:
+            self._idx.discard(m)
         return s, m
 
     def memory_usage(self):
