@@ -11,6 +11,7 @@ import time
 from shardis.commands import command
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int
+from shardis.protocol.request import MBULK_BIG_ARG, QUERYBUF_ALLOC, query_buffer
 from shardis.protocol.resp import OK, bulk, error, integer, CZERO, CONE
 
 # server.client flags (commands do not import the server room; setup checks them)
@@ -86,14 +87,37 @@ def _redir(c):
     return st.clients[c.id].redirect
 
 
-def client_info_line(c, now=None):
-    """One CLIENT LIST line (without the newline), Redis 7.2 fields."""
+def _query_buffer(c, now, argv):
+    """(qbuf, qbuf-free, argv-mem) as Redis reports them. qbuf: the input
+    not parsed yet (Redis moves each complete argument out of its query
+    buffer; the caller's own command is still in it while it runs). qbuf-free:
+    the rest of the buffer's allocation, which a read grows to 20 KB and
+    Redis's client cron takes back once the client has been idle for more than
+    2 seconds (a bulk of 32 KB or more gets a buffer of its own size)."""
+    try:
+        qbuf, argv_mem, big = query_buffer(c.reader)
+    except Exception:
+        qbuf, argv_mem, big = 0, 0, 0
+    if argv is not None:
+        qbuf += len(b"*%d\r\n" % len(argv)) + sum(len(b"$%d\r\n" % len(a)) + len(a) + 2
+                                                   for a in argv)
+        argv_mem = sum(map(len, argv))
+    if big >= MBULK_BIG_ARG:
+        free = max(big - qbuf, 0)
+    elif argv is None and not qbuf and (
+            c.last_cmd == b"NULL" or int(now) - int(c.last_interaction / 1000) > 2):
+        free = 0
+    else:
+        free = max(QUERYBUF_ALLOC - qbuf, 0)
+    return qbuf, free, argv_mem
+
+
+def client_info_line(c, now=None, argv=None):
+    """One CLIENT LIST line (without the newline), Redis 7.2 fields. ``argv``:
+    the command being run, when ``c`` is the client running it."""
     if now is None:
         now = time.time()
-    try:
-        qbuf = c.reader.pending_bytes
-    except Exception:
-        qbuf = 0
+    qbuf, qbuf_free, argv_mem = _query_buffer(c, now, argv)
     obl = 0
     if c.transport is not None:
         try:
@@ -105,8 +129,7 @@ def client_info_line(c, now=None):
     sub = len(c.channels) if c.channels else 0
     psub = len(c.patterns) if c.patterns else 0
     ssub = len(c.shard_channels) if c.shard_channels else 0
-    argv_mem = c.argv_mem
-    tot = qbuf + obl + argv_mem + multi_mem + 1024
+    tot = qbuf + qbuf_free + obl + argv_mem + multi_mem + 1024
     name = c.name.decode("utf-8", "replace") if c.name else ""
     lib_name = c.lib_name.decode("utf-8", "replace") if c.lib_name else ""
     lib_ver = c.lib_ver.decode("utf-8", "replace") if c.lib_ver else ""
@@ -115,7 +138,7 @@ def client_info_line(c, now=None):
     return (f"id={c.id} addr={c.addr} laddr={c.laddr} fd={c.fd} name={name} "
             f"age={int(now - c.ctime)} idle={int(now - c.last_interaction / 1000)} "
             f"flags={_flag_string(c)} db={c.db.id} sub={sub} psub={psub} ssub={ssub} "
-            f"multi={multi} qbuf={qbuf} qbuf-free=0 argv-mem={argv_mem} multi-mem={multi_mem} "
+            f"multi={multi} qbuf={qbuf} qbuf-free={qbuf_free} argv-mem={argv_mem} multi-mem={multi_mem} "
             f"rbs=16384 rbp=0 obl={obl} oll=0 omem={obl} tot-mem={tot} events={events} "
             f"cmd={last} user={c.user} redir={_redir(c)} resp={c.resp} "
             f"lib-name={lib_name} lib-ver={lib_ver}")
@@ -130,7 +153,7 @@ def cmd_client_id(c, argv):
 @command("client|info")
 def cmd_client_info(c, argv):
     c.last_cmd = "client|info"
-    return c.r.verbatim((client_info_line(c) + "\n").encode())
+    return c.r.verbatim((client_info_line(c, argv=argv) + "\n").encode())
 
 
 @command("client|list")
@@ -159,7 +182,7 @@ def cmd_client_list(c, argv):
     else:
         chosen = [x for x in srv.clients.values()
                   if ctype is None or client_type(x) == ctype]
-    text = "".join(client_info_line(x, now) + "\n" for x in chosen)
+    text = "".join(client_info_line(x, now, argv if x is c else None) + "\n" for x in chosen)
     return c.r.verbatim(text.encode())
 
 

@@ -639,6 +639,57 @@ class RequestReader:
         self._py = py
 
 
+# Redis's query buffer after a read (what CLIENT LIST's qbuf-free reports): a
+# 16 KB read grows it to jemalloc's 20 KB size class less the sds header.
+QUERYBUF_ALLOC = 20474
+
+
+def query_buffer(reader):
+    """(qbuf, argv bytes) as Redis's CLIENT LIST would see this connection's
+    input now: Redis parses a multibulk request element by element, moving
+    each complete argument (and the header of the one being received) out of
+    its query buffer, so ``qbuf`` counts only the bytes not parsed yet and
+    ``argv bytes`` the arguments already taken. Also returns the announced
+    length of a bulk being received (0 if none). Computed on demand (CLIENT
+    LIST), never on the read path."""
+    py = reader._py
+    if py is not None:
+        rest = bytes(py.buf[py.pos:])
+    else:
+        chunks = reader._chunks
+        if not chunks or reader._maybe:
+            return 0, 0, 0
+        if sum(map(len, chunks)) > 4 * 1024 * 1024:
+            return reader.pending_bytes, 0, 0      # (not worth a parse of it all)
+        p = PyRequestParser(reader.max_bulk)
+        p.feed(b"".join(chunks))
+        for _ in range(reader._ndone):
+            if p.gets() is False:
+                break
+        rest = bytes(p.buf[p.pos:])
+    if not rest or rest[0] != 42:          # inline: the whole line stays
+        return len(rest), 0, 0
+    cr = rest.find(b"\r\n")
+    if cr < 0:
+        return len(rest), 0, 0
+    count = string2ll(rest[1:cr])
+    pos = cr + 2
+    taken = 0
+    for _ in range(count or 0):
+        cr = rest.find(b"\r\n", pos)
+        if cr < 0 or rest[pos] != 36:
+            break
+        n = string2ll(rest[pos + 1:cr])
+        if n is None or n < 0:
+            break
+        start = cr + 2
+        if len(rest) < start + n + 2:
+            return len(rest) - start, taken, n     # a bulk being received
+        taken += n
+        pos = start + n + 2
+    return len(rest) - pos, taken, 0
+
+
 def _ends_with_command(chunks, cmd):
     """Did the reader stop at a command boundary? hiredis has consumed every
     byte; the input then ends either with the last command it returned or

@@ -296,3 +296,59 @@ def test_latency_histogram_several_names(diff):
     r = _hist_entries(diff.r("LATENCY", "HISTOGRAM", "config"))
     s = _hist_entries(diff.s("LATENCY", "HISTOGRAM", "config"))
     assert sorted(s) == sorted(r) and {n for n, _ in r} >= {b"config|get", b"config|resetstat"}
+
+
+# -- CLIENT LIST / CLIENT INFO: the query buffer ------------------------------------------
+
+def _client_fields(line):
+    return [tuple(kv.split("=", 1)) for kv in line.decode().strip().split(" ")]
+
+
+QB = ("qbuf", "qbuf-free", "argv-mem")
+
+
+def _qb(fields):
+    d = dict(fields)
+    return tuple(d[k] for k in QB)
+
+
+def test_client_list_query_buffer(redis_proc, shardis_proc):
+    got = {}
+    for kind, proc in (("redis", redis_proc), ("shardis", shardis_proc)):
+        a = RawClient(proc.port)
+        b = RawClient(proc.port)
+        try:
+            me = _client_fields(a("CLIENT", "INFO"))
+            bid = b("CLIENT", "ID")
+            idle = _client_fields(a("CLIENT", "LIST", "ID", str(bid)))
+            b.send_raw(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\nabc")       # a command half sent
+            time.sleep(0.3)
+            partial = _client_fields(a("CLIENT", "LIST", "ID", str(bid)))
+            b.send_raw(b"defghij\r\n")
+            assert b.read()[1] == b"OK"
+            got[kind] = (me, idle, partial)
+        finally:
+            a.close()
+            b.close()
+    r, s = got["redis"], got["shardis"]
+    for rf, sf in zip(r, s):
+        assert _qb(sf) == _qb(rf)
+        # the same fields in the same order (7.2 adds lib-name and lib-ver at the end)
+        assert [k for k, _ in sf] == [k for k, _ in rf] + ["lib-name", "lib-ver"]
+    assert _qb(r[0]) == ("26", "20448", "10")          # CLIENT INFO itself is in the buffer
+    assert _qb(r[2]) == ("3", "20471", "4")            # SET and k taken, "abc" pending
+
+
+@pytest.mark.slow
+def test_client_list_query_buffer_after_idle(redis_proc, shardis_proc):
+    """Redis's client cron gives the buffer's free space back after 2 s idle."""
+    clients = [(RawClient(p.port), RawClient(p.port)) for p in (redis_proc, shardis_proc)]
+    try:
+        ids = [b("CLIENT", "ID") for _, b in clients]
+        time.sleep(3.5)
+        out = [_qb(_client_fields(a("CLIENT", "LIST", "ID", str(i)))) for (a, _), i in zip(clients, ids)]
+        assert out[0] == out[1] == ("0", "0", "0")
+    finally:
+        for a, b in clients:
+            a.close()
+            b.close()
