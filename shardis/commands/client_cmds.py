@@ -14,23 +14,9 @@ from shardis.commands.util import parse_int
 from shardis.protocol.request import MBULK_BIG_ARG, QUERYBUF_ALLOC, query_buffer
 from shardis.protocol.resp import OK, bulk, error, integer, CZERO, CONE
 
-# server.client flags (commands do not import the server room; setup checks them)
-F_MULTI = 1
-F_DIRTY_CAS = 4
-F_PUBSUB = 8
-F_MONITOR = 16
-F_CLOSE_AFTER_REPLY = 32
-F_BLOCKED = 64
-F_NO_EVICT = 128
-F_NO_TOUCH = 256
-F_READONLY = 512
-F_MASTER = 1024
-F_UNIX = 4096
-F_CLOSE_ASAP = 8192
-F_TRACKING = 16384
-_FLAG_NAMES = ("F_MULTI", "F_DIRTY_CAS", "F_PUBSUB", "F_MONITOR", "F_CLOSE_AFTER_REPLY",
-               "F_BLOCKED", "F_NO_EVICT", "F_NO_TOUCH", "F_READONLY", "F_MASTER", "F_UNIX",
-               "F_CLOSE_ASAP", "F_TRACKING")
+from shardis.runtime.clientflags import (F_MULTI, F_DIRTY_CAS, F_PUBSUB, F_MONITOR,  # noqa: F401
+                                         F_CLOSE_AFTER_REPLY, F_BLOCKED, F_NO_EVICT, F_NO_TOUCH,
+                                         F_READONLY, F_MASTER, F_UNIX, F_CLOSE_ASAP, F_TRACKING)
 
 _BAD_NAME = "cannot contain spaces, newlines or special characters."
 CLIENT_TYPES = {"normal": "normal", "slave": "replica", "replica": "replica",
@@ -342,7 +328,12 @@ def cmd_client_no_evict(c, argv):
 
 @command("client|no-touch")
 def cmd_client_no_touch(c, argv):
-    return _on_off_flag(c, argv, F_NO_TOUCH)
+    """Redis 7.2: F_NO_TOUCH on the client; while it is set the client's
+    commands (other than TOUCH) leave keys' access time alone. The flag is
+    one of the gate's states, so the gate is recomputed."""
+    r = _on_off_flag(c, argv, F_NO_TOUCH)
+    c.update_gate()
+    return r
 
 
 # -- UNBLOCK -------------------------------------------------------------------------
@@ -799,9 +790,6 @@ def _state(srv):
 
 
 def setup(server):
-    from shardis.runtime import clientflags as _client
-    for name in _FLAG_NAMES:
-        assert getattr(_client, name) == globals()[name], name
     st = _state(server)
 
     def pause_check(c, cmd, argv):

@@ -352,3 +352,43 @@ def test_client_list_query_buffer_after_idle(redis_proc, shardis_proc):
         for a, b in clients:
             a.close()
             b.close()
+
+
+# -- CLIENT NO-TOUCH (Redis 7.2) -----------------------------------------------------------
+
+def _flags(c):
+    return dict(_client_fields(c("CLIENT", "INFO")))["flags"]
+
+
+@pytest.mark.redis72
+def test_client_no_touch(ours):
+    assert _flags(ours) == "N"
+    assert ours("CLIENT", "NO-TOUCH", "ON") == b"OK"
+    assert _flags(ours) == "T"
+    assert ours("CLIENT", "NO-TOUCH", "on") == b"OK"
+    r = ours("CLIENT", "NO-TOUCH", "maybe")
+    assert isinstance(r, RespError) and str(r) == "ERR syntax error"
+    assert _flags(ours) == "T"                    # unchanged by the refused call
+    assert ours("CLIENT", "NO-TOUCH", "OFF") == b"OK"
+    assert _flags(ours) == "N"
+    r = ours("CLIENT", "NO-TOUCH")
+    assert isinstance(r, RespError) and "wrong number of arguments" in str(r)
+
+
+@pytest.mark.redis72
+def test_client_no_touch_leaves_access_time(ours, shardis_proc):
+    other = RawClient(shardis_proc.port)
+    try:
+        ours("SET", "k", "v")
+        ours("OBJECT", "IDLETIME", "k")           # access times are kept from here on
+        time.sleep(2.1)
+        assert ours("CLIENT", "NO-TOUCH", "ON") == b"OK"
+        assert ours("GET", "k") == b"v"
+        assert ours("OBJECT", "IDLETIME", "k") >= 2     # the read did not touch it
+        assert ours("TOUCH", "k") == 1
+        assert ours("OBJECT", "IDLETIME", "k") == 0     # TOUCH still does
+        time.sleep(1.1)
+        assert other("GET", "k") == b"v"               # another client's read does
+        assert ours("OBJECT", "IDLETIME", "k") == 0
+    finally:
+        other.close()
