@@ -45,7 +45,7 @@ def _flag_string(c):
         s.append("P")
     if f & F_MULTI:
         s.append("x")
-    if f & F_BLOCKED:
+    if f & F_BLOCKED or c.pause_blocked:      # a client a pause holds is blocked, as in Redis
         s.append("b")
     if f & F_TRACKING:
         s.append("t")
@@ -84,6 +84,8 @@ def _query_buffer(c, now, argv):
         qbuf, argv_mem, big = query_buffer(c.reader)
     except Exception:
         qbuf, argv_mem, big = 0, 0, 0
+    if c.pause_blocked and c.pending:           # a command held by a pause keeps its argv
+        argv_mem += sum(map(len, c.pending))
     if argv is not None:
         qbuf += len(b"*%d\r\n" % len(argv)) + sum(len(b"$%d\r\n" % len(a)) + len(a) + 2
                                                    for a in argv)
@@ -800,6 +802,7 @@ def setup(server):
                 return False
         c.pause_blocked = True
         c.pending = argv
+        c.last_cmd = cmd.fullname      # CLIENT LIST cmd= names the held command, as Redis
         st.waiting.append(c)
         return True
 

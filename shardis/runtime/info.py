@@ -257,7 +257,7 @@ def sec_clients(server):
     blocked = tracking = pubsub = watching = 0
     max_in = max_out = 0
     for c in clients:
-        if c.flags & F_BLOCKED:
+        if c.flags & F_BLOCKED or c.pause_blocked:     # Redis counts clients a pause holds
             blocked += 1
         if c.flags & F_TRACKING:
             tracking += 1

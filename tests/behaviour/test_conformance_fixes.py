@@ -392,3 +392,42 @@ def test_client_no_touch_leaves_access_time(ours, shardis_proc):
         assert ours("OBJECT", "IDLETIME", "k") == 0
     finally:
         other.close()
+
+
+# -- CLIENT PAUSE: held clients are blocked clients ------------------------------------------
+
+def _info_clients(c):
+    text = c("INFO", "clients").decode()
+    return dict(line.split(":", 1) for line in text.split("\r\n") if ":" in line)
+
+
+def test_client_pause_write_counts_held_clients_as_blocked(redis_proc, shardis_proc):
+    """(A PAUSE ALL would hold the INFO call too.)"""
+    mode = "WRITE"
+    seen = {}
+    for kind, proc in (("redis", redis_proc), ("shardis", shardis_proc)):
+        admin, writer, reader = (RawClient(proc.port) for _ in range(3))
+        try:
+            admin("FLUSHALL")
+            wid, rid = writer("CLIENT", "ID"), reader("CLIENT", "ID")
+            assert admin("CLIENT", "PAUSE", "20000", mode) == b"OK"
+            writer.send("SET", "k", "v")
+            reader.send("GET", "k")
+            assert reader.read()[1] is None          # reads go on during a WRITE pause
+            reader.send("BLPOP", "nolist", "0")      # a write command: held too
+            time.sleep(0.3)
+            info = _info_clients(admin)
+            lines = {}
+            for i in (wid, rid):
+                f = dict(_client_fields(admin("CLIENT", "LIST", "ID", str(i))))
+                lines[i == wid] = (f["flags"], f["cmd"], f["argv-mem"])
+            assert admin("CLIENT", "UNPAUSE") == b"OK"
+            assert writer.read()[1] == b"OK"
+            time.sleep(0.1)
+            after = _info_clients(admin)["blocked_clients"]
+            seen[kind] = (info["blocked_clients"], info["clients_in_timeout_table"], lines, after)
+        finally:
+            for x in (admin, writer, reader):
+                x.close()
+    assert seen["shardis"] == seen["redis"]
+    assert seen["redis"][0] == "2"
