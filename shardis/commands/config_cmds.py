@@ -107,9 +107,28 @@ def _default_user_line(cfg):
     return [("user", ["user default on nopass ~* &* +@all"])]
 
 
+def _port_hook(server):
+    """CONFIG SET port: listen on the new port and stop listening on the old
+    one; if the new port cannot be bound the old one keeps listening and the
+    change is refused (the config rolls the value back)."""
+    started = []
+
+    def hook(value):
+        if not started or server.loop is None or value == getattr(server, "port", value):
+            return          # the first call (startup binds), no event loop, or no change
+        try:
+            server.rebind_tcp(value)
+        except OSError as e:
+            server.log("warning", f"Failed listening on port {value} (tcp), aborting: {e}")
+            raise ConfigError("Unable to listen on this port. Check server logs.") from None
+    server.config.on_change("port", hook)
+    started.append(True)
+
+
 def setup(server):
     cfg = server.config
     cfg.protected_ok = _protected_ok
+    _port_hook(server)
     # not on_change: the startup chdir already happened, and a relative dir
     # must not be applied twice
     cfg.hooks.setdefault("dir", []).append(_chdir)

@@ -294,17 +294,7 @@ class Server:
         cfg = self.config
         port = cfg["port"]
         if port:
-            binds = list(cfg["bind"]) or ["*"]
-            hosts = []
-            for b in binds:
-                opt = b.startswith("-")
-                b = b.lstrip("-")
-                if b == "*":
-                    b = "0.0.0.0"
-                elif b == "::*":
-                    b = "::"
-                hosts.append((b, opt))
-            for host, optional in hosts:
+            for host, optional in self._tcp_hosts():
                 try:
                     srv = await self.loop.create_server(
                         lambda: Client(self), host, port, backlog=cfg["tcp-backlog"],
@@ -331,6 +321,50 @@ class Server:
         from shardis.server import cron
         cron.start(self)
         self.log("notice", f"shardis {self.version} ready to accept connections tcp on port {self.port}")
+
+    def _tcp_hosts(self):
+        """[(address, optional)] from the bind directive ('-' marks optional)."""
+        hosts = []
+        for b in list(self.config["bind"]) or ["*"]:
+            opt = b.startswith("-")
+            b = b.lstrip("-")
+            if b == "*":
+                b = "0.0.0.0"
+            elif b == "::*":
+                b = "::"
+            hosts.append((b, opt))
+        return hosts
+
+    def rebind_tcp(self, port):
+        """CONFIG SET port: listen on ``port`` (0: on no TCP port) instead of
+        the current one. Every address is bound before anything changes; if
+        one cannot be, what was opened is closed, OSError is raised and the
+        old listeners stay. Connected clients are not affected."""
+        socks = []
+        try:
+            for host, optional in (self._tcp_hosts() if port else ()):
+                fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+                try:
+                    socks.append(socket.create_server((host, port), family=fam,
+                                                      backlog=self.config["tcp-backlog"]))
+                except OSError:
+                    if not optional:
+                        raise
+            if port and not socks:
+                raise OSError("no address to listen on")
+        except OSError:
+            for s in socks:
+                s.close()
+            raise
+        tcp = (socket.AF_INET, socket.AF_INET6)
+        for lst in [x for x in self.listeners if x.sockets and x.sockets[0].family in tcp]:
+            lst.close()
+            self.listeners.remove(lst)
+        for s in socks:
+            s.setblocking(False)
+            fut = asyncio.ensure_future(self.loop.create_server(lambda: Client(self), sock=s))
+            fut.add_done_callback(lambda f: f.exception() or self.listeners.append(f.result()))
+        self.port = port
 
     def flush_writes(self):
         """Write every client's gathered output (Client.defer_write): run once

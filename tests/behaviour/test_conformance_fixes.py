@@ -431,3 +431,58 @@ def test_client_pause_write_counts_held_clients_as_blocked(redis_proc, shardis_p
                 x.close()
     assert seen["shardis"] == seen["redis"]
     assert seen["redis"][0] == "2"
+
+
+# -- CONFIG SET port ---------------------------------------------------------------------------
+
+def _connects(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            s.sendall(b"*1\r\n$4\r\nPING\r\n")
+            s.settimeout(2)
+            return s.recv(64) == b"+PONG\r\n"
+    except OSError:
+        return False
+
+
+def _wait_for(pred, timeout=3.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return pred()
+
+
+def test_config_set_port(redis_proc):
+    from tests.servers import ServerProc, free_port
+    seen = {}
+    for kind in ("redis", "shardis"):
+        proc = ServerProc(kind)
+        blocker = socket.socket()
+        try:
+            blocker.bind(("127.0.0.1", 0))
+            blocker.listen(1)
+            busy = blocker.getsockname()[1]
+            old = proc.port
+            c = RawClient(old)
+            err = c("CONFIG", "SET", "port", str(busy))               # in use: refused, rolled back
+            assert c("CONFIG", "GET", "port") == [b"port", str(old).encode()]
+            assert _connects(old)
+            new = free_port()
+            assert c("CONFIG", "SET", "port", str(new)) == b"OK"      # free: moves there
+            assert _wait_for(lambda: _connects(new))
+            assert _wait_for(lambda: not _connects(old))
+            assert c("PING") == b"PONG"                              # connected clients stay
+            assert c("CONFIG", "GET", "port") == [b"port", str(new).encode()]
+            info = c("INFO", "server").decode()
+            assert f"tcp_port:{new}\r\n" in info
+            bad = [str(c("CONFIG", "SET", "port", v)) for v in ("abc", "70000", "-1")]
+            seen[kind] = (str(err), bad)
+            c.close()
+        finally:
+            blocker.close()
+            proc.stop()
+    assert seen["shardis"] == seen["redis"]
+    assert seen["redis"][0] == ("ERR CONFIG SET failed (possibly related to argument 'port') - "
+                                "Unable to listen on this port. Check server logs.")
