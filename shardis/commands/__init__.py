@@ -20,22 +20,24 @@ def command(name):
     return deco
 
 
-def batch(name):
-    """Register ``fn`` as the run handler of ``name``: the hot loop calls
-    ``fn(client, cmds, i, n, out) -> j`` for consecutive calls of ``name``
-    (not a blocking command) starting at ``cmds[i]``, with MONITOR and
-    propagation off. It handles ``cmds[i:j]`` exactly as the handler would,
-    appending one reply per command to ``out``, and stops (returns the index
-    reached) at the first command that is not plain: another name (compared
-    as bytes with ``cmds[i][0]``), another arity than the one it takes,
-    anything needing more than the common case (errors, other encodings); it
-    takes nothing unless ``Database.plain()`` holds (no TTLs, WATCH, access
-    tracking, blocked clients or notifications). The calls it takes are timed together, at
-    their mean, so each must cost O(1) (for a command Redis does not flag
-    FAST, e.g. SET, the batch must decline a call that could take long).
-    The hot loop runs the rest one by one with ``handler``."""
+def batch(name, arity):
+    """Register ``fn`` as the run handler of ``name`` (not a blocking
+    command) for calls of exactly ``arity`` arguments. When consecutive calls
+    of ``name`` with that arity arrive in one read, the hot loop hands them
+    over at once, ``fn(client, run, out) -> taken``, while the client's
+    database is plain (``Database.plain()``: no TTLs, WATCH, access tracking,
+    blocked clients or notifications) and nothing observes single calls
+    (MONITOR, propagation). ``fn`` handles ``run[:taken]`` exactly as the
+    handler would, appending one reply per call to ``out``, and stops at the
+    first call that needs more than its common case (another encoding, an
+    error, an option): the hot loop runs the rest one by one. The calls it
+    takes are timed together, at their mean, so each must cost O(1) (for a
+    command Redis does not flag FAST, e.g. SET, the batch declines a call
+    that could take long). A batch changes values through their types'
+    methods, as the handler does; tests/unit/test_batches.py compares every
+    reply and every key with a server without batch handlers."""
     def deco(fn):
-        BATCHES[name] = fn
+        BATCHES[name] = (fn, arity)
         return fn
     return deco
 

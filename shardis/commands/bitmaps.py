@@ -470,6 +470,4 @@ def cmd_bitfield(c, argv):
     return _bitfield(c, argv, False)
 
 
-@command("bitfield_ro")
-def cmd_bitfield_ro(c, argv):
-    return _bitfield(c, argv, True)
+command("bitfield_ro")(lambda c, argv: _bitfield(c, argv, True))

@@ -534,9 +534,7 @@ def cmd_georadius(c, argv):
     return _georadius(c, argv, 1, _COORDS)
 
 
-@command("georadius_ro")
-def cmd_georadius_ro(c, argv):
-    return _georadius(c, argv, 1, _COORDS | _NOSTORE)
+command("georadius_ro")(lambda c, argv: _georadius(c, argv, 1, _COORDS | _NOSTORE))
 
 
 @command("georadiusbymember")
@@ -544,9 +542,7 @@ def cmd_georadiusbymember(c, argv):
     return _georadius(c, argv, 1, _MEMBER)
 
 
-@command("georadiusbymember_ro")
-def cmd_georadiusbymember_ro(c, argv):
-    return _georadius(c, argv, 1, _MEMBER | _NOSTORE)
+command("georadiusbymember_ro")(lambda c, argv: _georadius(c, argv, 1, _MEMBER | _NOSTORE))
 
 
 @command("geosearch")
@@ -554,6 +550,4 @@ def cmd_geosearch(c, argv):
     return _georadius(c, argv, 1, _SEARCH)
 
 
-@command("geosearchstore")
-def cmd_geosearchstore(c, argv):
-    return _georadius(c, argv, 2, _SEARCH | _SEARCHSTORE)
+command("geosearchstore")(lambda c, argv: _georadius(c, argv, 2, _SEARCH | _SEARCHSTORE))

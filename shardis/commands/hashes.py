@@ -19,7 +19,6 @@ from shardis.protocol.resp import OK, CZERO, CONE, integer, error
 from shardis.types import hash as H
 from shardis.types import listpack as LP
 from shardis.types.hash import HashLP, HashHT
-from shardis.types.listpack import VSEP
 from shardis.runtime.propagate import rewrite
 
 _HSET_ARGS = error("ERR wrong number of arguments for 'hset' command")
@@ -95,88 +94,35 @@ def _hset(c, argv):
             db.signal(key)
             return added
     if cls is HashHT:
-        before = len(v)
-        if n == 4:
-            v[argv[2]] = argv[3]
-        else:
-            for i in range(2, n, 2):
-                v[argv[i]] = argv[i + 1]
-        added = len(v) - before
-        if added:
-            v._keys = None
+        added = 0
+        for i in range(2, n, 2):
+            if v.set(argv[i], argv[i + 1]):
+                added += 1
         db.signal(key)
         return added
     return E.WRONGTYPE
 
 
-@batch("hset")
-def batch_hset(c, cmds, i, n, out):
-    """A run of one-pair HSETs into hashtable hashes (see commands.batch)
-    in a plain db (Database.plain)."""
-    db = c.db
-    srv = c.server
-    if not db.plain():
-        return i
-    data = db.data
-    name = cmds[i][0]
+@batch("hset", 4)
+def batch_hset(c, run, out):
+    """HSETs of one pair into hashtable hashes, in a plain db (see
+    commands.batch)."""
+    get = c.db.data.get
     ap = out.append
-    start = i
-    for argv in cmds[i:n]:
-        if argv[0] != name or len(argv) != 4:
-            break
-        v = data.get(argv[1])
+    start = len(out)
+    for argv in run:
+        v = get(argv[1])
         if v.__class__ is not HashHT:
             break
-        f = argv[2]
-        if f in v:
-            v[f] = argv[3]
-            ap(CZERO)
-        else:
-            v[f] = argv[3]
-            v._keys = None
-            ap(CONE)
-        i += 1
-    srv.dirty += i - start
-    return i
+        ap(CONE if v.set(argv[2], argv[3]) else CZERO)
+    done = len(out) - start
+    c.server.dirty += done
+    return done
 
 
 @command("hset")
 def cmd_hset(c, argv):
-    if len(argv) == 4:
-        # the common single-pair write on a hashtable, inlined
-        db = c.db
-        _, key, f, val = argv
-        v = db.data.get(key)
-        if v.__class__ is HashHT and not db.expires and db.access is None:
-            added = f not in v
-            v[f] = val
-            if added:
-                v._keys = None
-            if db.watched:
-                db.ctx.touch_watched(db, key)
-            srv = c.server
-            srv.dirty += 1
-            if srv.notify_on:
-                srv.notify(db, "h", "hset", key)
-            return CONE if added else CZERO
-        if v.__class__ is HashLP and not db.expires and db.access is None:
-            # one pair into a listpack hash: no announced-size conversion to
-            # check beyond the two lengths
-            lim = H.MAX_VALUE
-            if len(f) <= lim and len(val) <= lim:
-                blob, added = LP.map_set(v, f, val)
-                if added and blob.count(VSEP) > H.MAX_ENTRIES:
-                    db.store(key, HashLP(blob).to_ht())
-                else:
-                    db.store(key, HashLP(blob))
-                if db.watched:
-                    db.ctx.touch_watched(db, key)
-                srv = c.server
-                srv.dirty += 1
-                if srv.notify_on:
-                    srv.notify(db, "h", "hset", key)
-                return CONE if added else CZERO
-    elif len(argv) & 1:
+    if len(argv) & 1:
         return _HSET_ARGS
     r = _hset(c, argv)
     if r.__class__ is bytes:

@@ -227,9 +227,7 @@ def cmd_rename(c, argv):
     return _rename(c, argv, False)
 
 
-@command("renamenx")
-def cmd_renamenx(c, argv):
-    return _rename(c, argv, True)
+command("renamenx")(lambda c, argv: _rename(c, argv, True))
 
 
 @command("move")
@@ -494,14 +492,8 @@ def cmd_pexpire(c, argv):
     return _expire_generic(c, argv, "pexpire", True, False)
 
 
-@command("expireat")
-def cmd_expireat(c, argv):
-    return _expire_generic(c, argv, "expireat", False, True)
-
-
-@command("pexpireat")
-def cmd_pexpireat(c, argv):
-    return _expire_generic(c, argv, "pexpireat", True, True)
+command("expireat")(lambda c, argv: _expire_generic(c, argv, "expireat", False, True))
+command("pexpireat")(lambda c, argv: _expire_generic(c, argv, "pexpireat", True, True))
 
 
 def _ttl_generic(c, argv, ms, absolute):
@@ -521,24 +513,10 @@ def _ttl_generic(c, argv, ms, absolute):
     return integer(ttl if ms else (ttl + 500) // 1000)
 
 
-@command("ttl")
-def cmd_ttl(c, argv):
-    return _ttl_generic(c, argv, False, False)
-
-
-@command("pttl")
-def cmd_pttl(c, argv):
-    return _ttl_generic(c, argv, True, False)
-
-
-@command("expiretime")
-def cmd_expiretime(c, argv):
-    return _ttl_generic(c, argv, False, True)
-
-
-@command("pexpiretime")
-def cmd_pexpiretime(c, argv):
-    return _ttl_generic(c, argv, True, True)
+command("ttl")(lambda c, argv: _ttl_generic(c, argv, False, False))
+command("pttl")(lambda c, argv: _ttl_generic(c, argv, True, False))
+command("expiretime")(lambda c, argv: _ttl_generic(c, argv, False, True))
+command("pexpiretime")(lambda c, argv: _ttl_generic(c, argv, True, True))
 
 
 @command("persist")

@@ -9,7 +9,7 @@ from shardis.commands.util import parse_int
 from shardis.protocol.resp import integer, error, CZERO, _INTS, BULK_HDR
 from shardis.runtime import blocking as B
 from shardis.types import list as L
-from shardis.types.list import ListPack, QuickList, push as _push, pop as _pop, esize as _esize
+from shardis.types.list import ListPack, QuickList, push as _push, pop as _pop
 
 _LP = ListPack
 _QL = QuickList
@@ -77,13 +77,14 @@ def _is_list(v):
 def _push_generic(c, argv, left, only_existing):
     db = c.db
     key = argv[1]
-    v = db.data.get(key)
-    if v is not None and (db.expires or db.access is not None):
-        v = db.lookup_write(key)
+    v = db.lookup_write(key)
     cls = v.__class__
     if cls is _QL:
-        _push(v, argv, left, 2)
-        n = len(v.q)
+        if len(argv) == 3:
+            n = v.push_one(argv[2], left)
+        else:
+            _push(v, argv, left, 2)
+            n = len(v.q)
     elif v is None:
         if only_existing:
             return CZERO
@@ -97,10 +98,8 @@ def _push_generic(c, argv, left, only_existing):
     else:
         return E.WRONGTYPE
     if v is not None:
-        if db.watched:
-            db.ctx.touch_watched(db, key)
-        if db.blocking_keys and key in db.blocking_keys:
-            db.ctx.ready_keys.append((db, key))
+        db.signal(key)
+        B.signal_ready(db, key)
     srv = c.server
     srv.dirty += len(argv) - 2
     if srv.notify_on:
@@ -108,100 +107,41 @@ def _push_generic(c, argv, left, only_existing):
     return _INTS[n] if n <= 10000 else b":%d\r\n" % n
 
 
-def _make_push(left, name):
-    """LPUSH / RPUSH: one element onto a quicklist (a growing list) inline,
-    everything else through _push_generic."""
-    def handler(c, argv):
-        if len(argv) == 3:
-            db = c.db
-            key = argv[1]
-            v = db.data.get(key)
-            if v.__class__ is _QL and not db.expires and db.access is None:
-                x = argv[2]
-                q = v.q
-                if left:
-                    q.appendleft(x)
-                else:
-                    q.append(x)
-                n = len(x)
-                # esize(x) inlined for a short string that is no integer
-                # (x >= b":": a first byte above "9", so neither a digit nor "-")
-                v.size += n + 2 if n < 64 and x >= b":" else _esize(x)
-                if db.watched:
-                    db.ctx.touch_watched(db, key)
-                if db.blocking_keys and key in db.blocking_keys:
-                    db.ctx.ready_keys.append((db, key))
-                srv = c.server
-                srv.dirty += 1
-                if srv.notify_on:
-                    srv.notify(db, "l", name, key)
-                n = len(q)
-                return _INTS[n] if n <= 10000 else b":%d\r\n" % n
-        return _push_generic(c, argv, left, False)
-    return handler
+@command("lpush")
+def cmd_lpush(c, argv):
+    return _push_generic(c, argv, True, False)
 
 
-cmd_lpush = command("lpush")(_make_push(True, "lpush"))
-cmd_rpush = command("rpush")(_make_push(False, "rpush"))
+@command("rpush")
+def cmd_rpush(c, argv):
+    return _push_generic(c, argv, False, False)
 
 
 def _make_push_batch(left):
-    """A run of one-element LPUSHes / RPUSHes onto quicklists (see
-    commands.batch) in a plain db (Database.plain)."""
-    def batch_push(c, cmds, i, n, out):
-        db = c.db
-        srv = c.server
-        if not db.plain():
-            return i
-        data = db.data
-        name = cmds[i][0]
+    """LPUSHes / RPUSHes of one element onto quicklists, in a plain db (see
+    commands.batch)."""
+    def batch_push(c, run, out):
+        get = c.db.data.get
         ap = out.append
-        start = i
-        key = None          # the list being pushed to (v, q), its size change
-        v = q = None
-        grow = 0
-        for argv in cmds[i:n]:
-            if argv[0] != name or len(argv) != 3:
+        start = len(out)
+        for argv in run:
+            v = get(argv[1])
+            if v.__class__ is not _QL:
                 break
-            if argv[1] != key:
-                nv = data.get(argv[1])
-                if nv.__class__ is not _QL:
-                    break
-                if v is not None:
-                    v.size += grow
-                    grow = 0
-                key = argv[1]
-                v = nv
-                q = v.q
-            x = argv[2]
-            if left:
-                q.appendleft(x)
-            else:
-                q.append(x)
-            k = len(x)
-            grow += k + 2 if k < 64 and x >= b":" else _esize(x)
-            k = len(q)
+            k = v.push_one(argv[2], left)
             ap(_INTS[k] if k <= 10000 else b":%d\r\n" % k)
-            i += 1
-        if v is not None:
-            v.size += grow
-        srv.dirty += i - start
-        return i
+        done = len(out) - start
+        c.server.dirty += done
+        return done
     return batch_push
 
 
-batch("lpush")(_make_push_batch(True))
-batch("rpush")(_make_push_batch(False))
+batch("lpush", 3)(_make_push_batch(True))
+batch("rpush", 3)(_make_push_batch(False))
 
 
-@command("lpushx")
-def cmd_lpushx(c, argv):
-    return _push_generic(c, argv, True, True)
-
-
-@command("rpushx")
-def cmd_rpushx(c, argv):
-    return _push_generic(c, argv, False, True)
+command("lpushx")(lambda c, argv: _push_generic(c, argv, True, True))
+command("rpushx")(lambda c, argv: _push_generic(c, argv, False, True))
 
 
 # -- pop ------------------------------------------------------------------------------
@@ -227,17 +167,19 @@ def _pop_generic(c, argv, left):
     db = c.db
     key = argv[1]
     if len(argv) == 2:
-        v = db.data.get(key)
-        if v is not None and (db.expires or db.access is not None):
-            v = db.lookup_write(key)
+        v = db.lookup_write(key)
         if v is None:
             return c.r.nil
-        if v.__class__ is not _LP and v.__class__ is not _QL:
+        if v.__class__ is _QL and len(v.q) > 1:
+            x, nv = v.pop_one(left)
+        elif v.__class__ is not _LP and v.__class__ is not _QL:
             return E.WRONGTYPE
-        nv, out = _pop(v, left, 1)
+        else:
+            nv, out = _pop(v, left, 1)
+            x = out[0]
         _after_pop(c, db, key, nv, left, 1)
-        x = out[0]
-        return b"$%d\r\n%s\r\n" % (len(x), x)
+        n = len(x)
+        return _HDR[n] + x + b"\r\n" if n < 1024 else b"$%d\r\n%s\r\n" % (n, x)
     if len(argv) > 3:
         return _ARITY_LPOP if left else _ARITY_RPOP
     count = parse_int(argv[2])
@@ -255,76 +197,40 @@ def _pop_generic(c, argv, left):
     return _bulk_items(out)
 
 
-def _make_pop(left, name):
-    """LPOP / RPOP without a count from a quicklist that stays non-empty
-    inline, everything else through _pop_generic."""
-    def handler(c, argv):
-        if len(argv) == 2:
-            db = c.db
-            key = argv[1]
-            v = db.data.get(key)
-            if v.__class__ is _QL and len(v.q) > 1 and not db.expires and db.access is None:
-                q = v.q
-                x = q.popleft() if left else q.pop()
-                n = len(x)
-                sz = v.size - (n + 2 if n < 64 and x >= b":" else _esize(x))
-                v.size = sz
-                if sz <= L.SHRINK_ES and len(q) <= L.SHRINK_COUNT:
-                    db.store(key, L.maybe_shrink(v))
-                if db.watched:
-                    db.ctx.touch_watched(db, key)
-                srv = c.server
-                srv.dirty += 1
-                if srv.notify_on:
-                    srv.notify(db, "l", name, key)
-                return _HDR[n] + x + b"\r\n" if n < 1024 else b"$%d\r\n%s\r\n" % (n, x)
-        return _pop_generic(c, argv, left)
-    return handler
+command("lpop")(lambda c, argv: _pop_generic(c, argv, True))
 
 
-cmd_lpop = command("lpop")(_make_pop(True, "lpop"))
-cmd_rpop = command("rpop")(_make_pop(False, "rpop"))
+@command("rpop")
+def cmd_rpop(c, argv):
+    return _pop_generic(c, argv, False)
 
 
 def _make_pop_batch(left):
-    """A run of LPOPs / RPOPs without a count from quicklists that stay
-    non-empty, in a plain db (Database.plain)."""
-    def batch_pop(c, cmds, i, n, out):
+    """LPOPs / RPOPs without a count from quicklists that keep at least one
+    element, in a plain db (see commands.batch)."""
+    def batch_pop(c, run, out):
         db = c.db
-        srv = c.server
-        if not db.plain():
-            return i
-        data = db.data
-        name = cmds[i][0]
+        get = db.data.get
         ap = out.append
-        start = i
-        shrink_es = L.SHRINK_ES
-        shrink_count = L.SHRINK_COUNT
-        for argv in cmds[i:n]:
-            if argv[0] != name or len(argv) != 2:
-                break
+        start = len(out)
+        for argv in run:
             key = argv[1]
-            v = data.get(key)
-            if v.__class__ is not _QL:
+            v = get(key)
+            if v.__class__ is not _QL or len(v.q) <= 1:
                 break
-            q = v.q
-            if len(q) <= 1:
-                break
-            x = q.popleft() if left else q.pop()
+            x, nv = v.pop_one(left)
+            if nv is not v:
+                db.store(key, nv)
             k = len(x)
-            sz = v.size - (k + 2 if k < 64 and x >= b":" else _esize(x))
-            v.size = sz
-            if sz <= shrink_es and len(q) <= shrink_count:
-                db.store(key, L.maybe_shrink(v))
             ap(_HDR[k] + x + b"\r\n" if k < 1024 else b"$%d\r\n%s\r\n" % (k, x))
-            i += 1
-        srv.dirty += i - start
-        return i
+        done = len(out) - start
+        c.server.dirty += done
+        return done
     return batch_pop
 
 
-batch("lpop")(_make_pop_batch(True))
-batch("rpop")(_make_pop_batch(False))
+batch("lpop", 2)(_make_pop_batch(True))
+batch("rpop", 2)(_make_pop_batch(False))
 
 
 # -- reads ----------------------------------------------------------------------------
@@ -743,9 +649,7 @@ def cmd_lmove(c, argv):
     return _lmove_core(c, argv[1], argv[2], fl, tl)
 
 
-@command("rpoplpush")
-def cmd_rpoplpush(c, argv):
-    return _lmove_core(c, argv[1], argv[2], False, True)
+command("rpoplpush")(lambda c, argv: _lmove_core(c, argv[1], argv[2], False, True))
 
 
 def _mpop_serve(c, keys, left, count, with_key_reply=True):
@@ -833,22 +737,10 @@ def _bpop(c, argv, left):
     if deadline.__class__ is _BYTES:
         return deadline
     keys = argv[1:-1]
-    db = c.db
-    serve = _bpop_serve_fn(keys, left)
-    for key in keys:
-        v = db.lookup_write(key)
-        if v is not None:
-            if not _is_list(v):
-                return E.WRONGTYPE
-            return serve(c)
-    if not B.can_block(c):
-        return c.r.nil_array
-    return B.block(c, keys, deadline, serve, _nil_array, b"list")
+    return B.serve_or_block(c, keys, deadline, _bpop_serve_fn(keys, left), b"list")
 
 
-@command("blpop")
-def cmd_blpop(c, argv):
-    return _bpop(c, argv, True)
+command("blpop")(lambda c, argv: _bpop(c, argv, True))
 
 
 @command("brpop")
@@ -885,9 +777,7 @@ def cmd_blmove(c, argv):
     return _blmove_generic(c, argv[1], argv[2], fl, tl, argv[5])
 
 
-@command("brpoplpush")
-def cmd_brpoplpush(c, argv):
-    return _blmove_generic(c, argv[1], argv[2], False, True, argv[3])
+command("brpoplpush")(lambda c, argv: _blmove_generic(c, argv[1], argv[2], False, True, argv[3]))
 
 
 @command("blmpop")

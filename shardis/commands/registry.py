@@ -26,7 +26,7 @@ class Command:
                  "is_write", "is_readonly", "deny_oom", "is_admin", "no_auth", "allow_stale",
                  "allow_loading", "pubsub_ok", "no_script", "no_multi", "skip_monitor",
                  "skip_slowlog", "is_blocking", "is_fast", "may_replicate", "subcommands",
-                 "parent", "usec", "amin", "amax", "in_runs", "batch", "rejected_calls", "failed_calls", "hist",
+                 "parent", "usec", "amin", "amax", "in_runs", "batch", "batch_arity", "rejected_calls", "failed_calls", "hist",
                  "key_specs", "movablekeys", "first_key", "last_key", "key_step", "id",
                  "no_propagate")
 
@@ -73,6 +73,7 @@ class Command:
         # the hot loop times consecutive calls of these together (client.py)
         self.in_runs = self.is_fast and not self.is_blocking
         self.batch = None       # the run handler (commands.batch), set by build()
+        self.batch_arity = 0    # the number of arguments its calls have
         self.subcommands = None
         self.key_specs = spec.get("key_specs", [])
         self.usec = 0           # nanoseconds, despite the name, summed
@@ -160,7 +161,7 @@ def build():
         if full in BATCHES:
             if cmd.is_blocking:
                 raise RuntimeError(f"batch handler for {full}, a blocking command")
-            cmd.batch = BATCHES[full]
+            cmd.batch, cmd.batch_arity = BATCHES[full]
     for full, spec in table.items():
         if "|" not in full:
             continue

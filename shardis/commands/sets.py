@@ -50,60 +50,32 @@ def _read(c, key):
 
 
 # -- writes -------------------------------------------------------------------------
-@batch("sadd")
-def batch_sadd(c, cmds, i, n, out):
-    """A run of one-member SADDs into hashtable sets (see commands.batch)
-    in a plain db (Database.plain)."""
-    db = c.db
-    srv = c.server
-    if not db.plain():
-        return i
-    data = db.data
-    name = cmds[i][0]
+@batch("sadd", 3)
+def batch_sadd(c, run, out):
+    """SADDs of one member into hashtable sets, in a plain db (see
+    commands.batch)."""
+    get = c.db.data.get
     ap = out.append
+    start = len(out)
     added = 0
-    for argv in cmds[i:n]:
-        if argv[0] != name or len(argv) != 3:
-            break
-        v = data.get(argv[1])
+    for argv in run:
+        v = get(argv[1])
         if v.__class__ is not SetHT:
             break
-        m = argv[2]
-        if m in v:
-            ap(CZERO)
-        else:
-            lst = v._list
-            v[m] = len(lst)
-            lst.append(m)
+        if v.add(argv[2])[1]:
             added += 1
             ap(CONE)
-        i += 1
-    srv.dirty += added
-    return i
+        else:
+            ap(CZERO)
+    c.server.dirty += added
+    return len(out) - start
 
 
 @command("sadd")
 def cmd_sadd(c, argv):
     db = c.db
     key = argv[1]
-    v = db.data.get(key)
-    if v.__class__ is SetHT and len(argv) == 3 and not db.expires and db.access is None:
-        # redis-benchmark's sadd: one member into a hashtable set, inlined
-        m = argv[2]
-        if m in v:
-            return CZERO
-        lst = v._list
-        v[m] = len(lst)
-        lst.append(m)
-        if db.watched:
-            db.ctx.touch_watched(db, key)
-        srv = c.server
-        srv.dirty += 1
-        if srv.notify_on:
-            srv.notify(db, "s", "sadd", key)
-        return CONE
-    if v is not None and (db.expires or db.access is not None):
-        v = db.lookup_write(key)
+    v = db.lookup_write(key)
     srv = c.server
     if v is None:
         nv, added = S.add_many(S.create(argv[2], len(argv) - 2), argv[2:])
@@ -218,58 +190,35 @@ def cmd_smove(c, argv):
     return CONE
 
 
-@batch("spop")
-def batch_spop(c, cmds, i, n, out):
-    """A run of SPOPs without a count from hashtable sets that stay
-    non-empty (see commands.batch), in a plain db (Database.plain); the picks as cmd_spop makes them."""
-    db = c.db
-    srv = c.server
-    if not db.plain():
-        return i
-    data = db.data
-    pop_one = SetHT.pop_one
-    name = cmds[i][0]
+@batch("spop", 2)
+def batch_spop(c, run, out):
+    """SPOPs without a count from hashtable sets that keep at least one
+    member, in a plain db (see commands.batch); the picks as cmd_spop makes
+    them (SetHT.pop_one)."""
+    get = c.db.data.get
     ap = out.append
-    start = i
-    for argv in cmds[i:n]:
-        if argv[0] != name or len(argv) != 2:
+    start = len(out)
+    for argv in run:
+        v = get(argv[1])
+        if v.__class__ is not SetHT or len(v) <= 1:
             break
-        v = data.get(argv[1])
-        if v.__class__ is not SetHT:
-            break
-        if len(v) <= 1:
-            break
-        m = pop_one(v)[1]
+        m = v.pop_one()[1]
         k = len(m)
         ap(_HDR[k] + m + _CRLF if k < _NHDR else b"$%d\r\n%s\r\n" % (k, m))
-        i += 1
-    srv.dirty += i - start
-    return i
+    done = len(out) - start
+    c.server.dirty += done
+    return done
 
 
 @command("spop")
 def cmd_spop(c, argv):
     db = c.db
     key = argv[1]
-    v = db.data.get(key)
-    if v.__class__ is SetHT and len(argv) == 2 and len(v) > 1 and not db.expires \
-            and db.access is None:
-        # redis-benchmark's spop: a hashtable set that stays non-empty
-        m = v.pop_one()[1]
-        db.signal(key)
-        srv = c.server
-        srv.dirty += 1
-        rewrite(c, b"SREM", key, m)
-        if srv.notify_on:
-            srv.notify(db, "s", "spop", key)
-        n = len(m)
-        return _HDR[n] + m + _CRLF if n < _NHDR else b"$%d\r\n%s\r\n" % (n, m)
     if len(argv) == 3:
         return _spop_count(c, argv)
     if len(argv) > 3:
         return E.SYNTAX
-    if v is not None and (db.expires or db.access is not None):
-        v = db.lookup_write(key)
+    v = db.lookup_write(key)
     if v is None:
         return c.r.nil
     if v.__class__ not in _SETS:
@@ -289,7 +238,8 @@ def cmd_spop(c, argv):
         srv.notify(db, "s", "spop", key)
         if gone:
             srv.notify(db, "g", "del", key)
-    return b"$%d\r\n%s\r\n" % (len(m), m)
+    k = len(m)
+    return _HDR[k] + m + _CRLF if k < _NHDR else b"$%d\r\n%s\r\n" % (k, m)
 
 
 def _set_reply(c, items):

@@ -254,6 +254,4 @@ def cmd_sort(c, argv):
     return _sort_generic(c, argv, False)
 
 
-@command("sort_ro")
-def cmd_sort_ro(c, argv):
-    return _sort_generic(c, argv, True)
+command("sort_ro")(lambda c, argv: _sort_generic(c, argv, True))

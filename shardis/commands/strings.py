@@ -20,46 +20,25 @@ _BYTEARRAY = bytearray
 
 @command("get")
 def cmd_get(c, argv):
-    db = c.db
-    v = db.data.get(argv[1])
+    v = c.db.lookup_read(argv[1])
     if v is None:
-        # a miss (as lookup_read counts it): nothing to expire or track
-        ctx = db.ctx
-        ctx.stat_keyspace_misses += 1
-        if ctx.notify_on:
-            ctx.notify(db, "m", "keymiss", argv[1])
         return c.r.nil
-    if db.expires or db.access is not None:
-        # the general lookup: expiry, keymiss event, access tracking
-        v = db.lookup_read(argv[1])
-        if v is None:
-            return c.r.nil
-    else:
-        db.ctx.stat_keyspace_hits += 1
     if v.__class__ is not _BYTES and v.__class__ is not _BYTEARRAY:
         return E.WRONGTYPE
     k = len(v)
     return _BULK_HDR[k] + v + b"\r\n" if k < 1024 else b"$%d\r\n%s\r\n" % (k, v)
 
 
-@batch("get")
-def batch_get(c, cmds, i, n, out):
-    """A run of GETs (see commands.batch): hits and misses of strings in a
-    plain db (Database.plain)."""
-    db = c.db
-    ctx = db.ctx
-    if not db.plain():
-        return i
-    data = db.data
-    name = cmds[i][0]
+@batch("get", 2)
+def batch_get(c, run, out):
+    """GETs in a plain db (see commands.batch): hits and misses of strings."""
+    get = c.db.data.get
     nil = c.r.nil
     ap = out.append
-    start = i
+    start = len(out)
     hits = 0
-    for argv in cmds[i:n]:
-        if argv[0] != name or len(argv) != 2:
-            break
-        v = data.get(argv[1])
+    for argv in run:
+        v = get(argv[1])
         if v is None:
             ap(nil)
         elif v.__class__ is _BYTES:
@@ -68,10 +47,11 @@ def batch_get(c, cmds, i, n, out):
             hits += 1
         else:
             break
-        i += 1
+    done = len(out) - start
+    ctx = c.server
     ctx.stat_keyspace_hits += hits
-    ctx.stat_keyspace_misses += i - start - hits
-    return i
+    ctx.stat_keyspace_misses += done - hits
+    return done
 
 
 # Option flags of SET / GETEX (Redis's OBJ_SET_* / OBJ_* flags).
@@ -154,31 +134,24 @@ def cmd_set(c, argv):
     return _set_generic(c, argv)
 
 
-@batch("set")
-def batch_set(c, cmds, i, n, out):
-    """A run of plain SETs (no options) over missing keys or strings (SET is
-    not FAST: replacing an aggregate frees it, which may take long, and is
-    left to the one-by-one path), in a plain db (Database.plain)."""
+@batch("set", 3)
+def batch_set(c, run, out):
+    """Plain SETs (no options) over missing keys or strings in a plain db
+    (see commands.batch). SET is not FAST: replacing an aggregate frees it,
+    which may take long, and is left to the one-by-one path."""
     db = c.db
-    srv = c.server
-    if not db.plain():
-        return i
     get = db.data.get
     store = db.store        # in a plain db a SET is a store: no TTL to clear, nobody to signal
-    name = cmds[i][0]
-    start = i
-    for argv in cmds[i:n]:
-        if argv[0] != name or len(argv) != 3:
-            break
-        key = argv[1]
-        old = get(key)
+    done = 0
+    for argv in run:
+        old = get(argv[1])
         if old is not None and old.__class__ is not _BYTES:
             break
-        store(key, argv[2])
-        i += 1
-    srv.dirty += i - start
-    out.extend([OK] * (i - start))
-    return i
+        store(argv[1], argv[2])
+        done += 1
+    c.server.dirty += done
+    out.extend([OK] * done)
+    return done
 
 
 def _set_generic(c, argv):
@@ -226,19 +199,9 @@ def _do_set(c, key, value, flags, expire, name, ok_reply, abort_reply):
     return reply_old if reply_old is not None else ok_reply
 
 
-@command("setnx")
-def cmd_setnx(c, argv):
-    return _do_set(c, argv[1], argv[2], _NX, None, "setnx", CONE, CZERO)
-
-
-@command("setex")
-def cmd_setex(c, argv):
-    return _do_set(c, argv[1], argv[3], _EX, argv[2], "setex", OK, None)
-
-
-@command("psetex")
-def cmd_psetex(c, argv):
-    return _do_set(c, argv[1], argv[3], _PX, argv[2], "psetex", OK, None)
+command("setnx")(lambda c, argv: _do_set(c, argv[1], argv[2], _NX, None, "setnx", CONE, CZERO))
+command("setex")(lambda c, argv: _do_set(c, argv[1], argv[3], _EX, argv[2], "setex", OK, None))
+command("psetex")(lambda c, argv: _do_set(c, argv[1], argv[3], _PX, argv[2], "psetex", OK, None))
 
 
 @command("getex")
@@ -394,14 +357,8 @@ def _getrange(c, argv):
     return bulk(v[start:end + 1])
 
 
-@command("getrange")
-def cmd_getrange(c, argv):
-    return _getrange(c, argv)
-
-
-@command("substr")
-def cmd_substr(c, argv):
-    return _getrange(c, argv)
+command("getrange")(lambda c, argv: _getrange(c, argv))
+command("substr")(lambda c, argv: _getrange(c, argv))
 
 
 @command("setrange")
@@ -595,9 +552,7 @@ def cmd_incrbyfloat(c, argv):
 
 def _incr_generic(c, key, delta):
     db = c.db
-    v = db.data.get(key)
-    if v is not None and (db.expires or db.access is not None):
-        v = db.lookup_write(key)        # expiry, access tracking
+    v = db.lookup_write(key)
     if v is None:
         cur = 0
     elif v.__class__ is not _BYTES and v.__class__ is not _BYTEARRAY:
@@ -610,8 +565,7 @@ def _incr_generic(c, key, delta):
     if new > LLONG_MAX or new < LLONG_MIN:
         return E.OVERFLOW
     db.store(key, b"%d" % new)
-    if db.watched:
-        db.ctx.touch_watched(db, key)
+    db.signal(key)
     srv = c.server
     srv.dirty += 1
     if srv.notify_on:
@@ -621,43 +575,21 @@ def _incr_generic(c, key, delta):
 
 @command("incr")
 def cmd_incr(c, argv):
-    db = c.db
-    key = argv[1]
-    v = db.data.get(key)
-    if v.__class__ is _BYTES and len(v) < 18 and v.isdigit() and (v[0] != 48 or len(v) == 1) \
-            and not db.expires and db.access is None:
-        # the common case inlined: a canonical non-negative integer far from
-        # overflow, no TTLs in this db, no access tracking
-        new = int(v) + 1
-        db.store(key, b"%d" % new)
-        if db.watched:
-            db.ctx.touch_watched(db, key)
-        srv = c.server
-        srv.dirty += 1
-        if srv.notify_on:
-            srv.notify(db, "$", "incrby", key)
-        return _INTS[new] if new <= 10000 else b":%d\r\n" % new
-    return _incr_generic(c, key, 1)
+    return _incr_generic(c, argv[1], 1)
 
 
-@batch("incr")
-def batch_incr(c, cmds, i, n, out):
-    """A run of INCRs on missing keys and canonical non-negative integers
-    far from overflow, in a plain db (Database.plain)."""
+@batch("incr", 2)
+def batch_incr(c, run, out):
+    """INCRs on missing keys and canonical non-negative integers far from
+    overflow, in a plain db (see commands.batch)."""
     db = c.db
-    srv = c.server
-    if not db.plain():
-        return i
-    data = db.data
+    get = db.data.get
     store = db.store
-    name = cmds[i][0]
     ap = out.append
-    start = i
-    for argv in cmds[i:n]:
-        if argv[0] != name or len(argv) != 2:
-            break
+    start = len(out)
+    for argv in run:
         key = argv[1]
-        v = data.get(key)
+        v = get(key)
         if v is None:
             new = 1
         elif v.__class__ is _BYTES and len(v) < 18 and v.isdigit() and (v[0] != 48 or len(v) == 1):
@@ -666,9 +598,9 @@ def batch_incr(c, cmds, i, n, out):
             break
         store(key, b"%d" % new)
         ap(_INTS[new] if new <= 10000 else b":%d\r\n" % new)
-        i += 1
-    srv.dirty += i - start
-    return i
+    done = len(out) - start
+    c.server.dirty += done
+    return done
 
 
 @command("decr")

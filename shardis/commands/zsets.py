@@ -318,15 +318,6 @@ def _zadd_many(v, pairs, nx, xx, gt, lt, incr):
 
 @command("zadd")
 def cmd_zadd(c, argv):
-    if len(argv) == 4:
-        # fast path: ZADD key score member on a skiplist (redis-benchmark's zadd)
-        db = c.db
-        v = db.data.get(argv[1])
-        if v.__class__ is _ZS and not db.expires and db.access is None:
-            b = argv[2]
-            s = float(b) if len(b) < 16 and b.isdigit() else _score(b)   # _score inlined
-            if s is not None:
-                return _zadd_one_skip(c, db, argv[1], v, s, argv[3])
     flags = 0
     i = 2
     n = len(argv)
@@ -355,43 +346,16 @@ def cmd_zadd(c, argv):
     return _zadd_core(c, argv[1], flags, pairs)
 
 
-def _zadd_one_skip(c, db, key, v, s, m):
-    d = v.d
-    old = d.get(m)
-    if old is None:
-        v.insert(m, s)
-        r = CONE
-    elif old != s:
-        v.insert(m, s, old)
-        r = CZERO
-    else:
-        return CZERO
-    if db.watched:
-        db.ctx.touch_watched(db, key)
-    srv = c.server
-    srv.dirty += 1
-    if db.blocking_keys:
-        B.signal_ready(db, key)
-    if srv.notify_on:
-        srv.notify(db, "z", "zadd", key)
-    return r
-
-
-@batch("zadd")
-def batch_zadd(c, cmds, i, n, out):
-    """A run of ``ZADD key score member`` (no flags) into skiplist sorted sets
-    (see commands.batch), in a plain db (Database.plain)."""
-    db = c.db
-    if not db.plain():
-        return i
-    data = db.data
-    name = cmds[i][0]
+@batch("zadd", 4)
+def batch_zadd(c, run, out):
+    """``ZADD key score member`` (no flags) into skiplist sorted sets, in a
+    plain db (see commands.batch)."""
+    get = c.db.data.get
     ap = out.append
+    start = len(out)
     changed = 0
-    for argv in cmds[i:n]:
-        if argv[0] != name or len(argv) != 4:
-            break
-        v = data.get(argv[1])
+    for argv in run:
+        v = get(argv[1])
         if v.__class__ is not _ZS:
             break
         b = argv[2]
@@ -399,23 +363,18 @@ def batch_zadd(c, cmds, i, n, out):
         if s is None:
             break           # a flag or a bad score: the handler answers
         m = argv[3]
-        d = v.d
-        old = d.get(m)
+        old = v.d.get(m)
         if old is None:
-            d[m] = s
-            v.sl.insert(s, m)
+            v.insert(m, s)
             ap(CONE)
             changed += 1
-        elif old != s:
-            d[m] = s
-            v.sl.move(old, s, m)
-            ap(CZERO)
-            changed += 1
         else:
+            if old != s:
+                v.insert(m, s, old)
+                changed += 1
             ap(CZERO)
-        i += 1
     c.server.dirty += changed
-    return i
+    return len(out) - start
 
 
 @command("zincrby")
@@ -495,14 +454,8 @@ def _rank_generic(c, argv, rev):
     return integer(r)
 
 
-@command("zrank")
-def cmd_zrank(c, argv):
-    return _rank_generic(c, argv, False)
-
-
-@command("zrevrank")
-def cmd_zrevrank(c, argv):
-    return _rank_generic(c, argv, True)
+command("zrank")(lambda c, argv: _rank_generic(c, argv, False))
+command("zrevrank")(lambda c, argv: _rank_generic(c, argv, True))
 
 
 # -- ranges ----------------------------------------------------------------------------
@@ -771,24 +724,10 @@ def _legacy(c, argv, kind, rev):
     return _range_generic(c, argv, argv[1], argv[2], argv[3], kind, rev, *p)
 
 
-@command("zrangebyscore")
-def cmd_zrangebyscore(c, argv):
-    return _legacy(c, argv, 1, False)
-
-
-@command("zrevrangebyscore")
-def cmd_zrevrangebyscore(c, argv):
-    return _legacy(c, argv, 1, True)
-
-
-@command("zrangebylex")
-def cmd_zrangebylex(c, argv):
-    return _legacy(c, argv, 2, False)
-
-
-@command("zrevrangebylex")
-def cmd_zrevrangebylex(c, argv):
-    return _legacy(c, argv, 2, True)
+command("zrangebyscore")(lambda c, argv: _legacy(c, argv, 1, False))
+command("zrevrangebyscore")(lambda c, argv: _legacy(c, argv, 1, True))
+command("zrangebylex")(lambda c, argv: _legacy(c, argv, 2, False))
+command("zrevrangebylex")(lambda c, argv: _legacy(c, argv, 2, True))
 
 
 @command("zcount")
@@ -887,19 +826,9 @@ def _zremrange(c, argv, kind, event):
     return integer(_remove_members(c, argv[1], v, [m for s, m in out], event))
 
 
-@command("zremrangebyrank")
-def cmd_zremrangebyrank(c, argv):
-    return _zremrange(c, argv, 0, "zremrangebyrank")
-
-
-@command("zremrangebyscore")
-def cmd_zremrangebyscore(c, argv):
-    return _zremrange(c, argv, 1, "zremrangebyscore")
-
-
-@command("zremrangebylex")
-def cmd_zremrangebylex(c, argv):
-    return _zremrange(c, argv, 2, "zremrangebylex")
+command("zremrangebyrank")(lambda c, argv: _zremrange(c, argv, 0, "zremrangebyrank"))
+command("zremrangebyscore")(lambda c, argv: _zremrange(c, argv, 1, "zremrangebyscore"))
+command("zremrangebylex")(lambda c, argv: _zremrange(c, argv, 2, "zremrangebylex"))
 
 
 # -- pops ------------------------------------------------------------------------------------
@@ -932,22 +861,15 @@ def _zpop(c, argv, maxside):
     if v is None:
         return c.r.empty_array
     if v.__class__ is _ZS and not has_count and len(v.d) > 1:
-        # fast path: one member off a skiplist that stays non-empty
+        # one member off a skiplist that stays non-empty
         key = argv[1]
         s, m = v.pop(-1 if maxside else 0)
-        if db.watched:
-            db.ctx.touch_watched(db, key)
+        db.signal(key)
         srv = c.server
         srv.dirty += 1
         if srv.notify_on:
             srv.notify(db, "z", "zpopmax" if maxside else "zpopmin", key)
-        f = _fd(s)
-        k = len(m)
-        if c.r.version == 3:
-            return b"*2\r\n$%d\r\n%s\r\n,%s\r\n" % (k, m, f)
-        if k < 1024:
-            return _PAIR_HDR[k] + m + _SCORE_HDR[len(f)] + f + b"\r\n"
-        return b"*2\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (k, m, len(f), f)
+        return _popped_pair(c.r.version == 3, s, m)
     if not _is_z(v):
         return E.WRONGTYPE
     if count == 0:
@@ -958,44 +880,41 @@ def _zpop(c, argv, maxside):
     return _pairs_reply(c, out, True)
 
 
+def _popped_pair(resp3, s, m):
+    """The reply of a ZPOPMIN/ZPOPMAX without a count: [member, score]."""
+    f = _fd(s)
+    k = len(m)
+    if resp3:
+        return b"*2\r\n$%d\r\n%s\r\n,%s\r\n" % (k, m, f)
+    if k < 1024:
+        return _PAIR_HDR[k] + m + _SCORE_HDR[len(f)] + f + b"\r\n"
+    return b"*2\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (k, m, len(f), f)
+
+
 def _make_zpop_batch(maxside):
-    """A run of ZPOPMINs / ZPOPMAXes without a count from skiplists that
-    stay non-empty (see commands.batch), in a plain db (Database.plain)."""
+    """ZPOPMINs / ZPOPMAXes without a count from skiplists that keep at
+    least one member, in a plain db (see commands.batch)."""
     end = -1 if maxside else 0
 
-    def batch_zpop(c, cmds, i, n, out):
-        db = c.db
-        srv = c.server
-        if not db.plain():
-            return i
-        data = db.data
-        name = cmds[i][0]
+    def batch_zpop(c, run, out):
+        get = c.db.data.get
         ap = out.append
-        start = i
+        start = len(out)
         resp3 = c.r.version == 3
-        for argv in cmds[i:n]:
-            if argv[0] != name or len(argv) != 2:
-                break
-            v = data.get(argv[1])
+        for argv in run:
+            v = get(argv[1])
             if v.__class__ is not _ZS or len(v.d) <= 1:
                 break
             s, m = v.pop(end)
-            f = _fd(s)
-            k = len(m)
-            if resp3:
-                ap(b"*2\r\n$%d\r\n%s\r\n,%s\r\n" % (k, m, f))
-            elif k < 1024:
-                ap(_PAIR_HDR[k] + m + _SCORE_HDR[len(f)] + f + b"\r\n")
-            else:
-                ap(b"*2\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (k, m, len(f), f))
-            i += 1
-        srv.dirty += i - start
-        return i
+            ap(_popped_pair(resp3, s, m))
+        done = len(out) - start
+        c.server.dirty += done
+        return done
     return batch_zpop
 
 
-batch("zpopmin")(_make_zpop_batch(False))
-batch("zpopmax")(_make_zpop_batch(True))
+batch("zpopmin", 2)(_make_zpop_batch(False))
+batch("zpopmax", 2)(_make_zpop_batch(True))
 
 
 def _flat3(c, out):
@@ -1005,14 +924,8 @@ def _flat3(c, out):
     return b"".join(parts)
 
 
-@command("zpopmin")
-def cmd_zpopmin(c, argv):
-    return _zpop(c, argv, False)
-
-
-@command("zpopmax")
-def cmd_zpopmax(c, argv):
-    return _zpop(c, argv, True)
+command("zpopmin")(lambda c, argv: _zpop(c, argv, False))
+command("zpopmax")(lambda c, argv: _zpop(c, argv, True))
 
 
 def _parse_zmpop(argv, first):
@@ -1093,26 +1006,11 @@ def _bzpop(c, argv, maxside):
             return b"*3\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n%s" % (len(key), key, len(m), m,
                                                            _double(c, s))
         return None
-    db = c.db
-    for key in keys:
-        v = db.lookup_write(key)
-        if v is not None:
-            if not _is_z(v):
-                return E.WRONGTYPE
-            return serve(c)
-    if not B.can_block(c):
-        return c.r.nil_array
-    return B.block(c, keys, deadline, serve, _nil_array, b"zset")
+    return B.serve_or_block(c, keys, deadline, serve, b"zset")
 
 
-@command("bzpopmin")
-def cmd_bzpopmin(c, argv):
-    return _bzpop(c, argv, False)
-
-
-@command("bzpopmax")
-def cmd_bzpopmax(c, argv):
-    return _bzpop(c, argv, True)
+command("bzpopmin")(lambda c, argv: _bzpop(c, argv, False))
+command("bzpopmax")(lambda c, argv: _bzpop(c, argv, True))
 
 
 @command("bzmpop")
@@ -1320,19 +1218,9 @@ def cmd_zdiff(c, argv):
     return _setop(c, argv, 2, False)
 
 
-@command("zunionstore")
-def cmd_zunionstore(c, argv):
-    return _setop(c, argv, 0, True)
-
-
-@command("zinterstore")
-def cmd_zinterstore(c, argv):
-    return _setop(c, argv, 1, True)
-
-
-@command("zdiffstore")
-def cmd_zdiffstore(c, argv):
-    return _setop(c, argv, 2, True)
+command("zunionstore")(lambda c, argv: _setop(c, argv, 0, True))
+command("zinterstore")(lambda c, argv: _setop(c, argv, 1, True))
+command("zdiffstore")(lambda c, argv: _setop(c, argv, 2, True))
 
 
 @command("zintercard")

@@ -519,6 +519,12 @@ static inline int ht_add(htab *h, int lay, uint64_t hv, void *e)
 static inline void ht_del(htab *h, int lay, const hpos *p)
 {
     ht_remove_at(h, p);
+    if (ht_count(h) == 0) {   /* empty (so no child buckets): drop both tables at once */
+        ht_free_table(h, 0);
+        ht_free_table(h, 1);
+        h->rehash_idx = -1;
+        return;
+    }
     if (h->rehash_idx >= 0) ht_rehash_step(h, lay, 1);
     ht_maybe_resize(h);
 }

@@ -195,6 +195,13 @@ static int ps_add(pset *s, void *p)   /* 1 if added, 0 if present */
     return 1;
 }
 
+/* copy.copy() and pickle would otherwise make an empty table through object's reduce */
+static PyObject *no_reduce(PyObject *self, PyObject *Py_UNUSED(i))
+{
+    PyErr_Format(PyExc_TypeError, "%s objects cannot be pickled or copied", Py_TYPE(self)->tp_name);
+    return NULL;
+}
+
 /* ------------------------------------------------------------------ KeyTable */
 
 typedef struct {
@@ -1396,6 +1403,7 @@ static PyMethodDef KT_methods[] = {
      "bytes of the table, its index and its entries (not of referenced objects)"},
     {"entry_bytes", (PyCFunction)KT_entry_bytes, METH_O, "entry_bytes(key): bytes of the key's entry"},
     {"stats", (PyCFunction)KT_stats, METH_NOARGS, "table shape: buckets, chains, rehashing"},
+    {"__reduce__", (PyCFunction)no_reduce, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1908,6 +1916,7 @@ static PyMethodDef HT_methods[] = {
     FASTM("rehash_step", ST_rehash_step, "rehash_step(max_buckets=1) -> bool"),
     {"mem_bytes", (PyCFunction)ST_mem_bytes, METH_NOARGS, "bytes of the table and its entries"},
     {"stats", (PyCFunction)ST_stats, METH_NOARGS, "table shape"},
+    {"__reduce__", (PyCFunction)no_reduce, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1925,6 +1934,7 @@ static PyMethodDef SET_methods[] = {
     FASTM("rehash_step", ST_rehash_step, "rehash_step(max_buckets=1) -> bool"),
     {"mem_bytes", (PyCFunction)ST_mem_bytes, METH_NOARGS, "bytes of the table and its entries"},
     {"stats", (PyCFunction)ST_stats, METH_NOARGS, "table shape"},
+    {"__reduce__", (PyCFunction)no_reduce, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 

@@ -112,6 +112,30 @@ def can_block(c):
     return not (c.flags & (F_MULTI | F_DENY_BLOCKING))
 
 
+_WRONGTYPE = error("WRONGTYPE Operation against a key holding the wrong kind of value")
+
+
+def _nil_array(c):
+    return c.r.nil_array
+
+
+def serve_or_block(c, keys, deadline, serve, btype):
+    """BLPOP/BRPOP/BZPOPMIN/BZPOPMAX: served at once (``serve``) when one of
+    ``keys`` holds a value (WRONGTYPE if the first that does is no ``btype``),
+    else a nil array inside MULTI or a script, else the client blocks with a
+    nil array as its timeout reply."""
+    db = c.db
+    for key in keys:
+        v = db.lookup_write(key)
+        if v is not None:
+            if getattr(v, "TYPE", b"string") != btype:
+                return _WRONGTYPE
+            return serve(c)
+    if not can_block(c):
+        return c.r.nil_array
+    return block(c, keys, deadline, serve, _nil_array, btype)
+
+
 def block(c, keys, deadline, serve, timeout_reply, btype, on_nokey=False):
     """Park ``c`` on ``keys`` of its current db. Returns BLOCKED."""
     db = c.db

@@ -246,14 +246,21 @@ class Client(asyncio.Protocol):
             # handler, if any, takes the plain cases in one call; the rest of
             # a FAST command's run goes one by one below.
             start = i
-            if batch is not None:
-                k = len(out)
-                try:
-                    i = batch(self, cmds, i, n, out)
-                except Exception as e:  # a bug must cost one reply, not the connection
-                    i += len(out) - k
-                    out.append(srv.dispatch.internal_error(self, cmds[i], e))
-                    i += 1
+            if batch is not None and self.db.plain():
+                # the calls it can take: this name (as sent) with its arity
+                name = argv[0]
+                arity = cmd.batch_arity
+                j = i
+                while j < n and len(cmds[j]) == arity and cmds[j][0] == name:
+                    j += 1
+                if j > i:
+                    k = len(out)
+                    try:
+                        i += batch(self, cmds[i:j], out)
+                    except Exception as e:  # a bug must cost one reply, not the connection
+                        i += len(out) - k
+                        out.append(srv.dispatch.internal_error(self, cmds[i], e))
+                        i += 1
             if not cmd.in_runs:
                 # a command that is not FAST: what its batch declined is timed alone
                 if i == start:

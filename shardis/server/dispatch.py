@@ -169,7 +169,7 @@ class Dispatcher:
             srv.extensions["tracking_after"](c, argv, cmd.subcommand(argv) or cmd)
         return reply
 
-    def call(self, c, argv, cmd, t):
+    def call(self, c, argv, cmd, t, observed=False):
         """Redis's call(): run one command and account for it: its time
         (from ``t``, read by the caller), the command statistics (to the
         subcommand for a container), the slow log and latency monitor, the
@@ -181,7 +181,7 @@ class Dispatcher:
         exception (client.process_input times a run as a whole and accounts it
         with ``client._account``), taken only while ``call_hooks`` is off."""
         srv = self.srv
-        if srv.call_hooks:
+        if srv.call_hooks and not observed:
             return self.call_observed(c, argv, cmd, t)
         try:
             reply = cmd.handler(c, argv)
@@ -216,27 +216,15 @@ class Dispatcher:
         c.prop_argv = None
         prop.depth += 1
         try:
-            reply = cmd.handler(c, argv)
-        except Exception as e:  # a bug must cost one reply, not the connection
-            reply = self.internal_error(c, argv, e)
-        prop.depth -= 1
-        dt = _perf_ns() - t
-        if reply is BLOCKED:
-            _blocked(c, cmd, argv, dt)
-        else:
-            if cmd.subcommands is not None and c.current_sub is not None:
-                cmd = c.current_sub
-                c.current_sub = None
-            c.last_cmd = cmd.fullname
-            cmd.usec += dt
-            cmd.hist[_BUCKET[dt] if dt < _NBUCKET else (dt * dt).bit_length()] += 1
-            if dt > srv.slow_ns:
-                self.slow_call(c, argv, cmd, dt)
-            if reply.__class__ is bytes and b"-" <= reply < b".":
-                self.count_error(cmd, reply)
-            if srv.monitors and not cmd.skip_monitor and not cmd.is_admin \
-                    and not (c.flags & F_MONITOR and cmd.fullname == "monitor"):
-                self.feed_monitors(c, argv)
+            reply = self.call(c, argv, cmd, t, True)
+        finally:
+            prop.depth -= 1
+        if reply is not BLOCKED:
+            if srv.monitors:
+                shown = cmd.subcommand(argv) or cmd
+                if not shown.skip_monitor and not shown.is_admin \
+                        and not (c.flags & F_MONITOR and shown.fullname == "monitor"):
+                    self.feed_monitors(c, argv)
             if srv.dirty != dirty and srv.propagate_on and not cmd.no_propagate:
                 pa = c.prop_argv
                 if pa is None:
@@ -312,25 +300,14 @@ def _blocked(c, cmd, argv, dt):
         st.call = (cmd, argv, dt)
 
 
+# how MONITOR shows each byte of an argument (Redis's sdscatrepr)
+_REPR = ["\\x%02x" % b for b in range(256)]
+for _b in range(32, 127):
+    _REPR[_b] = chr(_b)
+for _b, _text in ((92, "\\\\"), (34, '\\"'), (10, "\\n"), (13, "\\r"), (9, "\\t"),
+                  (7, "\\a"), (8, "\\b")):
+    _REPR[_b] = _text
+
+
 def _monitor_escape(a):
-    out = []
-    for b in a:
-        if b == 92:
-            out.append("\\\\")
-        elif b == 34:
-            out.append('\\"')
-        elif b == 10:
-            out.append("\\n")
-        elif b == 13:
-            out.append("\\r")
-        elif b == 9:
-            out.append("\\t")
-        elif b == 7:
-            out.append("\\a")
-        elif b == 8:
-            out.append("\\b")
-        elif 32 <= b < 127:
-            out.append(chr(b))
-        else:
-            out.append("\\x%02x" % b)
-    return "".join(out)
+    return "".join([_REPR[b] for b in a])

@@ -79,6 +79,14 @@ class HashHT(dict):
     def fields(self):
         return list(self)
 
+    def set(self, field, value):
+        """Set one field; True if it is new."""
+        new = field not in self
+        self[field] = value
+        if new:
+            self._keys = None
+        return new
+
     def keys_list(self):
         k = self._keys
         if k is None:

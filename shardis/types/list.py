@@ -30,6 +30,7 @@ Module API (used by commands.lists and by blocking/serialization code):
 ``push(v, elems, left)``, ``pop(v, left, count)``, ``index(v, i)``,
 ``set_fill(fill)`` / ``set_compress_depth(d)`` (config hooks).
 """
+from shardis.types.lpsize import entry_size
 from collections import deque
 from itertools import islice as _islice
 
@@ -64,60 +65,20 @@ def set_compress_depth(v):
     COMPRESS_DEPTH = v
 
 
-def _int_size(b):
-    """listpack size of ``b`` if it is stored as an integer, else 0."""
-    n = len(b)
-    if n == 0 or n > 20:
-        return 0
-    c0 = b[0]
-    if c0 == 48:
-        return 2 if n == 1 else 0
-    if c0 == 45:
-        if n == 1 or b[1] == 48 or not b[1:].isdigit():
-            return 0
-    elif c0 < 49 or c0 > 57 or not b.isdigit():
-        return 0
-    v = int(b)
-    if 0 <= v <= 127:
-        return 2
-    if -4096 <= v <= 4095:
-        return 3
-    if -32768 <= v <= 32767:
-        return 4
-    if -8388608 <= v <= 8388607:
-        return 5
-    if -2147483648 <= v <= 2147483647:
-        return 6
-    if -9223372036854775808 <= v <= 9223372036854775807:
-        return 10
-    return 0
+esize = entry_size   # bytes ``b`` takes as one entry of a Redis listpack
 
 
-def esize(b):
-    """Bytes ``b`` takes as one entry of a Redis listpack."""
-    n = len(b)
-    if n <= 20 and n and b[0] < 58:
-        s = _int_size(b)
-        if s:
-            return s
-    if n < 64:
-        l = n + 1
-    elif n < 4096:
-        l = n + 2
-    else:
-        l = n + 5
-    if l <= 127:
-        return l + 1
-    if l < 16383:
-        return l + 2
-    if l < 2097151:
-        return l + 3
-    if l < 268435455:
-        return l + 4
-    return l + 5
+def long_len(blob, i):
+    """(length, offset of the data) of the entry at ``i`` whose length takes
+    two or three bytes (a first byte >= 0x80; see ``entry_prefix``)."""
+    l = blob[i]
+    if l < 0xC0:
+        return (l & 0x3F) << 8 | blob[i + 1], i + 2
+    return (l & 0x3F) << 16 | blob[i + 1] << 8 | blob[i + 2], i + 3
 
 
-def _prefix(n):
+def entry_prefix(n):
+    """The 1-3 byte length prefix of an entry of ``n`` bytes (see ``long_len``)."""
     if n < 0x80:
         return _LENB[n]
     if n < 0x4000:
@@ -299,12 +260,8 @@ class ListPack(bytes):
             l = self[i]
             if l < 0x80:
                 i += 1
-            elif l < 0xC0:
-                l = (l & 0x3F) << 8 | self[i + 1]
-                i += 2
             else:
-                l = (l & 0x3F) << 16 | self[i + 1] << 8 | self[i + 2]
-                i += 3
+                l, i = long_len(self, i)
             if k >= start:
                 if k > stop:
                     break
@@ -319,12 +276,8 @@ class ListPack(bytes):
         l = self[i]
         if l < 0x80:
             i += 1
-        elif l < 0xC0:
-            l = (l & 0x3F) << 8 | self[i + 1]
-            i += 2
         else:
-            l = (l & 0x3F) << 16 | self[i + 1] << 8 | self[i + 2]
-            i += 3
+            l, i = long_len(self, i)
         return self[i:i + l], i + l
 
     def memory_usage(self):
@@ -344,7 +297,7 @@ def make_listpack(items, es=None):
     ap = parts.append
     for x in items:
         n = len(x)
-        ap(_LENB[n] if n < 0x80 else _prefix(n))
+        ap(_LENB[n] if n < 0x80 else entry_prefix(n))
         ap(x)
     return ListPack(b"".join(parts))
 
@@ -363,6 +316,32 @@ class QuickList:
 
     def items(self):
         return list(self.q)
+
+    # One element at an end: what LPUSH/RPUSH/LPOP/RPOP do to a growing list
+    # (the handlers and their batch handlers both call these). A short
+    # string whose first byte is above "9" cannot be an integer, so its
+    # listpack size is its length + 2 without parsing it.
+    def push_one(self, x, left):
+        """Push ``x``; returns the new length."""
+        q = self.q
+        if left:
+            q.appendleft(x)
+        else:
+            q.append(x)
+        k = len(x)
+        self.size += k + 2 if k < 64 and x >= b":" else esize(x)
+        return len(q)
+
+    def pop_one(self, left):
+        """Pop one element of a list that keeps at least one; returns it and
+        the value to keep (this list, or a listpack if it shrank)."""
+        q = self.q
+        x = q.popleft() if left else q.pop()
+        k = len(x)
+        s = self.size = self.size - (k + 2 if k < 64 and x >= b":" else esize(x))
+        if s <= SHRINK_ES and len(q) <= SHRINK_COUNT:
+            return x, maybe_shrink(self)
+        return x, self
 
     def memory_usage(self):
         n = 64 + 624 + len(self.q) * 8
@@ -436,7 +415,7 @@ def push(v, elems, left, start=0):
         x = elems[i]
         n = len(x)
         es += esize(x)
-        ap(_LENB[n] if n < 0x80 else _prefix(n))
+        ap(_LENB[n] if n < 0x80 else entry_prefix(n))
         ap(x)
     count += nadd
     if left:
@@ -462,14 +441,10 @@ def pop(v, left, count):
             if not left:
                 out.reverse()
             return None, out
-        s = v.size
         if count == 1:
-            x = q.popleft() if left else q.pop()
-            s -= esize(x)
-            v.size = s
-            if s <= SHRINK_ES and n <= SHRINK_COUNT + 1:
-                return maybe_shrink(v), [x]
-            return v, [x]
+            x, nv = v.pop_one(left)
+            return nv, [x]
+        s = v.size
         f = q.popleft if left else q.pop
         out = [f() for _ in range(count)]
         for x in out:

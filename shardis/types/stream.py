@@ -23,6 +23,7 @@ Consumer groups: ``Group`` (last delivered ID, entries-read counter, PEL,
 consumers), ``Consumer`` (own PEL), ``NACK`` (delivery time/count, owner).
 A PEL is a dict ID -> NACK plus a sorted list of its IDs.
 """
+from shardis.types.lpsize import entry_size, int_size as lp_int_size
 from array import array
 from bisect import bisect_left, bisect_right, insort
 
@@ -33,70 +34,11 @@ INVALID_READ = -1           # Redis's SCG_INVALID_ENTRIES_READ
 _NOT_INT = None
 
 
-def lp_int_size(v):
-    """Bytes of a listpack integer element (encoding + back-length)."""
-    if 0 <= v <= 127:
-        return 2
-    if -4096 <= v <= 4095:
-        return 3
-    if -32768 <= v <= 32767:
-        return 4
-    if -8388608 <= v <= 8388607:
-        return 5
-    if -2147483648 <= v <= 2147483647:
-        return 6
-    return 10
-
-
 # counts at which a listpack integer needs one more byte
 _SIZE_STEPS = frozenset((128, 4096, 32768, 8388608, 2 ** 31))
 
 
-def _backlen(n):
-    if n <= 127:
-        return 1
-    if n < 16383:
-        return 2
-    if n < 2097151:
-        return 3
-    if n < 268435455:
-        return 4
-    return 5
-
-
-def _as_int(b):
-    """The integer a listpack would store ``b`` as (string2ll rules), or None."""
-    n = len(b)
-    if n == 0 or n > 20:
-        return None
-    c0 = b[0]
-    if c0 == 48:
-        return 0 if n == 1 else None
-    if c0 == 45:
-        if n == 1 or b[1] == 48 or not b[1:].isdigit():
-            return None
-    elif not b.isdigit():
-        return None
-    v = int(b)
-    if v < -(1 << 63) or v >= (1 << 63):
-        return None
-    return v
-
-
-def lp_size(b):
-    """Bytes of a listpack element holding the string ``b``."""
-    n = len(b)
-    if n <= 20:
-        v = _as_int(b)
-        if v is not None:
-            return lp_int_size(v)
-    if n <= 63:
-        e = 1 + n
-    elif n <= 4095:
-        e = 2 + n
-    else:
-        e = 5 + n
-    return e + _backlen(e)
+lp_size = entry_size    # bytes of a listpack element holding the string ``b``
 
 
 def fmt_id(i):

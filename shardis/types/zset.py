@@ -34,6 +34,7 @@ Both classes share one API. A ZPack is immutable, so mutators return the
 
 Geo (GEOADD...) stores its points in these values.
 """
+from shardis.types.list import long_len, entry_prefix as _prefix
 import bisect as _bisect
 import struct
 
@@ -85,14 +86,6 @@ class _Top:
 TOP = _Top()
 
 
-def _prefix(n):
-    if n < 0x80:
-        return _LENB[n]
-    if n < 0x4000:
-        return bytes((0x80 | n >> 8, n & 255))
-    return bytes((0xC0 | n >> 16, n >> 8 & 255, n & 255))
-
-
 def _enc_score(s):
     # -0.0 becomes 0 here, as Redis's listpack stores it (the skiplist keeps -0)
     if s.is_integer() and -2147483648 <= s <= 2147483647:
@@ -115,12 +108,8 @@ def _decode(blob):
         l = blob[i]
         if l < 0x80:
             i += 1
-        elif l < 0xC0:
-            l = (l & 0x3F) << 8 | blob[i + 1]
-            i += 2
         else:
-            l = (l & 0x3F) << 16 | blob[i + 1] << 8 | blob[i + 2]
-            i += 3
+            l, i = long_len(blob, i)
         m = blob[i:i + l]
         i += l
         t = blob[i]
@@ -214,12 +203,8 @@ class ZPack(bytes):
             l = self[i]
             if l < 0x80:
                 i += 1
-            elif l < 0xC0:
-                l = (l & 0x3F) << 8 | self[i + 1]
-                i += 2
             else:
-                l = (l & 0x3F) << 16 | self[i + 1] << 8 | self[i + 2]
-                i += 3
+                l, i = long_len(self, i)
             ms = i
             i += l
             t = self[i]

@@ -179,7 +179,7 @@ def test_a_batch_handler_that_raises_costs_one_reply():
     get = srv.commands[b"get"]
     real_batch = get.batch
 
-    def broken(c, cmds, i, n, out):
+    def broken(c, run, out):
         out.append(b"$-1\r\n")        # the first GET answered, then a crash
         raise RuntimeError("boom")
     get.batch = broken
