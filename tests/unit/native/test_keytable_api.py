@@ -456,3 +456,27 @@ def test_finalizers_that_change_the_table_are_safe():
         t.clear()
         t.clear()
         assert len(t) == 0
+
+
+def test_no_silent_copies():
+    import copy
+    import pickle
+    from shardis.native import HashTable, SetTable
+    for obj in (KeyTable(), HashTable(), SetTable()):
+        with pytest.raises(TypeError):
+            copy.copy(obj)
+        with pytest.raises(TypeError):
+            pickle.dumps(obj)
+
+
+def test_emptied_table_frees_its_buckets_even_while_rehashing():
+    t = KeyTable()
+    keys = [b"%d" % i for i in range(5000)]
+    for k in keys:
+        t[k] = b"v"
+    while not t.stats()["rehashing"]:       # start a shrink
+        t.pop(keys.pop())
+    for k in keys:
+        del t[k]
+    st = t.stats()
+    assert st["buckets"] == 0 and not st["rehashing"] and t.mem_bytes() < 256
