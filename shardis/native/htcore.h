@@ -190,6 +190,9 @@ static inline PyObject *eobj(const ev *v)
 #ifndef GROW_FILL_PCT
 #define GROW_FILL_PCT 130   /* grow (x2) past 1.3 entries per slot (9.1 per bucket) */
 #endif
+#ifndef VOL_GROW_FILL_PCT
+#define VOL_GROW_FILL_PCT 130
+#endif
 #define PRESENT 0x7f
 #define CHAINED 0x80
 #define CHILD_SLOT (BSLOTS - 1)
@@ -207,6 +210,7 @@ typedef struct htab {
     int64_t children;       /* child buckets of both tables */
     int8_t exp[2];          /* log2 of the bucket count; -1: no table */
     uint8_t depth[2];       /* longest chain (in buckets) since the table was made */
+    uint16_t grow_pct;      /* grow past this many entries per 100 slots */
 } htab;
 
 typedef struct {
@@ -216,12 +220,15 @@ typedef struct {
     int ti;
 } hpos;
 
-static inline void ht_init(htab *h)
+static inline void ht_init_pct(htab *h, unsigned grow_pct)
 {
     memset(h, 0, sizeof(*h));
     h->rehash_idx = -1;
     h->exp[0] = h->exp[1] = -1;
+    h->grow_pct = (uint16_t)grow_pct;
 }
+
+static inline void ht_init(htab *h) { ht_init_pct(h, GROW_FILL_PCT); }
 
 static inline int64_t ht_count(const htab *h) { return h->used[0] + h->used[1]; }
 static inline int ht_rehashing(const htab *h) { return h->rehash_idx >= 0; }
@@ -490,7 +497,7 @@ static void ht_maybe_resize(htab *h)
         ht_free_table(h, 0);
         return;
     }
-    if (n * 100 > BSLOTS * nb * GROW_FILL_PCT) {
+    if (n * 100 > BSLOTS * nb * h->grow_pct) {
         if (h->exp[0] < 60) ht_start_rehash(h, h->exp[0] + 1);
     } else if (nb > 1 && n * 8 < BSLOTS * nb) {
         int e = 0;
@@ -706,6 +713,7 @@ typedef void (*entry_fn)(void *ctx, void *e);
 
 static inline void ht_destroy(htab *h, entry_fn fn, void *ctx)
 {
+    unsigned pct = h->grow_pct;
     for (int ti = 0; ti < 2; ti++) {
         size_t nb = ht_size(h, ti);
         for (size_t i = 0; i < nb; i++) {
@@ -725,7 +733,7 @@ static inline void ht_destroy(htab *h, entry_fn fn, void *ctx)
         }
         ht_free_table(h, ti);
     }
-    ht_init(h);
+    ht_init_pct(h, pct);
 }
 
 #endif

@@ -306,7 +306,7 @@ static int kt_ensure_slot(KeyTable *t, kloc *L)
     slotdb *sd = PyObject_Malloc(sizeof(slotdb));
     if (!sd) return -1;
     ht_init(&sd->main);
-    ht_init(&sd->vol);
+    ht_init_pct(&sd->vol, VOL_GROW_FILL_PCT);
     t->sdb[L->slot] = sd;
     L->sd = sd;
     L->m = &sd->main;
@@ -518,7 +518,7 @@ static PyObject *KT_new(PyTypeObject *type, PyObject *args, PyObject *kw)
     KeyTable *t = (KeyTable *)type->tp_alloc(type, 0);
     if (!t) return NULL;
     ht_init(&t->main);
-    ht_init(&t->vol);
+    ht_init_pct(&t->vol, VOL_GROW_FILL_PCT);
     t->slots = slots;
     t->mode = MODE_LRU;
     t->lfu_log_factor = 10;
@@ -554,7 +554,7 @@ static void kt_clear_all(KeyTable *t)
     if (!t->slots) {
         htab m = t->main, v = t->vol;
         ht_init(&t->main);
-        ht_init(&t->vol);
+        ht_init_pct(&t->vol, VOL_GROW_FILL_PCT);
         t->count = t->vcount = 0;
         ht_destroy(&v, NULL, NULL);
         ht_destroy(&m, kt_free_cb, &c);
