@@ -497,8 +497,7 @@ class RequestReader:
                 start = data.rfind(b"\n*") + 1 if headers > 1 or data[:1] != b"*" else 0
                 if _NESTED.search(data, start + 1) is None and \
                         _SUSPECT_TAIL.search(data[-48:]) is None and (
-                        total <= INLINE_MAX or data.find(b"\r", -INLINE_MAX - 1) >= 0):
-                    # (the last test: a header line longer than Redis allows)
+                        total <= INLINE_MAX or not _long_header(data)):
                     return False
             return self._exact()
         if self._ndone and not self._h.has_data() and self._ends_with_last(chunks, c):
@@ -688,6 +687,17 @@ def query_buffer(reader):
         taken += n
         pos = start + n + 2
     return len(rest) - pos, taken, 0
+
+
+def _long_header(data):
+    """Does ``data`` end with a header line longer than Redis allows (no CR in
+    the last INLINE_MAX bytes of a line starting with '*' or '$')? A bulk
+    payload being received is not looked at by Redis; one starting with such
+    a byte only costs a check by the pure parser."""
+    if data.find(b"\r", -INLINE_MAX - 1) >= 0:
+        return False
+    line = data.rfind(b"\n") + 1
+    return len(data) - line > INLINE_MAX and data[line:line + 1] in (b"*", b"$")
 
 
 def _ends_with_command(chunks, cmd):
