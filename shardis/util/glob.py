@@ -32,7 +32,10 @@ expression: ``seg0 (?>.*?seg1) ... (?>.*?segN-1) .* segN`` where the atomic
 groups forbid the engine to come back and try a middle segment further
 right. Each segment is searched once, so a match costs at most about
 len(subject) * len(pattern) steps in C, whatever the number of stars
-(``a*a*a*a*a*a*a*a*b`` against 100 kB of ``a`` takes a few milliseconds).
+(``a*a*a*a*a*a*a*a*b`` against 100 kB of ``a``: 0.4 ms, compile included;
+500 ``*?`` groups against 20 kB: 7 ms). A pattern with more than 256
+one-byte tokens is compiled when a subject long enough to match it first
+comes (compiling costs about 6 us a token).
 
 ``match(pattern, subject)`` is the entry point; ``compile_glob(pattern)``
 returns the cached matcher (a function subject -> bool).
