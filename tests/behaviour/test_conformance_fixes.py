@@ -247,8 +247,13 @@ def test_docs_display_text_72(ours):
                 walk(a[b"arguments"])
             else:
                 assert a[b"display_text"], a
+    checked = 0
     for name in ours("COMMAND", "LIST"):
-        walk(_docs(ours, name.decode()).get(b"arguments", []))
+        d = _docs(ours, name.decode())
+        for doc in [d] + [_as_map(x) for x in _as_map(d.get(b"subcommands", {})).values()]:
+            walk(doc.get(b"arguments", []))
+            checked += 1
+    assert checked > 350
     assert _hint(_docs(ours, "set")[b"arguments"]) == (
         b"key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|"
         b"PXAT unix-time-milliseconds|KEEPTTL]")
