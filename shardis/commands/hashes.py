@@ -114,7 +114,14 @@ def batch_hset(c, run, out):
         v = get(argv[1])
         if v.__class__ is not HashHT:
             break
-        ap(CONE if v.set(argv[2], argv[3]) else CZERO)
+        f = argv[2]
+        if f in v:          # HashHT.set inlined (a method call is ~12% of an HSET here)
+            v[f] = argv[3]
+            ap(CZERO)
+        else:
+            v[f] = argv[3]
+            v._keys = None
+            ap(CONE)
     done = len(out) - start
     c.server.dirty += done
     return done

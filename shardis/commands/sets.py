@@ -6,7 +6,7 @@ SUNIONSTORE / SDIFFSTORE and SPOP's rebuild are built from an empty intset
 member by member (``S.build``), exactly as Redis builds its destination set,
 so their encoding and (for the compact encodings) their order match Redis.
 """
-from random import randrange, sample, shuffle
+from random import randrange, sample, shuffle, random as _random
 
 from shardis.commands import command, batch
 from shardis.commands import errors as E
@@ -62,11 +62,16 @@ def batch_sadd(c, run, out):
         v = get(argv[1])
         if v.__class__ is not SetHT:
             break
-        if v.add(argv[2])[1]:
+        m = argv[2]
+        if m in v:
+            ap(CZERO)
+        else:
+            # SetHT.add inlined (a method call is ~15% of an SADD here)
+            lst = v._list
+            v[m] = len(lst)
+            lst.append(m)
             added += 1
             ap(CONE)
-        else:
-            ap(CZERO)
     c.server.dirty += added
     return len(out) - start
 
@@ -200,9 +205,22 @@ def batch_spop(c, run, out):
     start = len(out)
     for argv in run:
         v = get(argv[1])
-        if v.__class__ is not SetHT or len(v) <= 1:
+        if v.__class__ is not SetHT:
             break
-        m = v.pop_one()[1]
+        lst = v._list
+        k = len(lst)
+        if k <= 1:
+            break
+        # SetHT.pop_one inlined (a method call is ~15% of an SPOP here)
+        j = (_random() * k).__trunc__()
+        m = lst[j]
+        last = lst.pop()
+        if last is not m:
+            lst[j] = last
+            v[last] = j
+        del v[m]
+        if v._idx is not None:
+            v._idx.discard(m)
         k = len(m)
         ap(_HDR[k] + m + _CRLF if k < _NHDR else b"$%d\r\n%s\r\n" % (k, m))
     done = len(out) - start

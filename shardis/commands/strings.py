@@ -140,14 +140,15 @@ def batch_set(c, run, out):
     (see commands.batch). SET is not FAST: replacing an aggregate frees it,
     which may take long, and is left to the one-by-one path."""
     db = c.db
-    get = db.data.get
-    store = db.store        # in a plain db a SET is a store: no TTL to clear, nobody to signal
+    data = db.run_storage()     # in a plain db a SET is a store (Database.run_storage)
+    get = data.get
     done = 0
     for argv in run:
-        old = get(argv[1])
+        key = argv[1]
+        old = get(key)
         if old is not None and old.__class__ is not _BYTES:
             break
-        store(argv[1], argv[2])
+        data[key] = argv[2]
         done += 1
     c.server.dirty += done
     out.extend([OK] * done)
@@ -583,8 +584,8 @@ def batch_incr(c, run, out):
     """INCRs on missing keys and canonical non-negative integers far from
     overflow, in a plain db (see commands.batch)."""
     db = c.db
-    get = db.data.get
-    store = db.store
+    data = db.run_storage()
+    get = data.get
     ap = out.append
     start = len(out)
     for argv in run:
@@ -596,7 +597,7 @@ def batch_incr(c, run, out):
             new = int(v) + 1
         else:
             break
-        store(key, b"%d" % new)
+        data[key] = b"%d" % new
         ap(_INTS[new] if new <= 10000 else b":%d\r\n" % new)
     done = len(out) - start
     c.server.dirty += done

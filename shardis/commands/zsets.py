@@ -363,14 +363,17 @@ def batch_zadd(c, run, out):
         if s is None:
             break           # a flag or a bad score: the handler answers
         m = argv[3]
-        old = v.d.get(m)
-        if old is None:
-            v.insert(m, s)
+        d = v.d
+        old = d.get(m)
+        if old is None:     # ZSkip.insert inlined (a method call is ~9% of a ZADD here)
+            d[m] = s
+            v.sl.insert(s, m)
             ap(CONE)
             changed += 1
         else:
             if old != s:
-                v.insert(m, s, old)
+                d[m] = s
+                v.sl.move(old, s, m)
                 changed += 1
             ap(CZERO)
     c.server.dirty += changed
@@ -906,7 +909,15 @@ def _make_zpop_batch(maxside):
             if v.__class__ is not _ZS or len(v.d) <= 1:
                 break
             s, m = v.pop(end)
-            ap(_popped_pair(resp3, s, m))
+            # _popped_pair inlined (a call is ~5% of a ZPOPMIN here)
+            f = _fd(s)
+            k = len(m)
+            if resp3:
+                ap(b"*2\r\n$%d\r\n%s\r\n,%s\r\n" % (k, m, f))
+            elif k < 1024:
+                ap(_PAIR_HDR[k] + m + _SCORE_HDR[len(f)] + f + b"\r\n")
+            else:
+                ap(b"*2\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (k, m, len(f), f))
         done = len(out) - start
         c.server.dirty += done
         return done

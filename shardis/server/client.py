@@ -250,13 +250,17 @@ class Client(asyncio.Protocol):
                 # the calls it can take: this name (as sent) with its arity
                 name = argv[0]
                 arity = cmd.batch_arity
-                j = i
-                while j < n and len(cmds[j]) == arity and cmds[j][0] == name:
+                run = cmds[i:] if i else cmds
+                j = 0
+                for a in run:
+                    if a[0] != name or len(a) != arity:
+                        run = run[:j]
+                        break
                     j += 1
-                if j > i:
+                if j:
                     k = len(out)
                     try:
-                        i += batch(self, cmds[i:j], out)
+                        i += batch(self, run, out)
                     except Exception as e:  # a bug must cost one reply, not the connection
                         i += len(out) - k
                         out.append(srv.dispatch.internal_error(self, cmds[i], e))
