@@ -48,7 +48,7 @@ LOADED = []
 
 def load_all():
     """Import every family module in this package (so its handlers register).
-    A module may define ``setup(server)``: the Server calls it once at start."""
+    A module's ``setup(server)``, if any, is called by server.wiring."""
     import importlib
     import pkgutil
     import os

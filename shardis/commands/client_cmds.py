@@ -67,7 +67,7 @@ def _flag_string(c):
 
 
 def _redir(c):
-    st = c.server.extensions.get("tracking")
+    st = c.server.tracking
     if st is None or not c.flags & F_TRACKING or c.id not in st.clients:
         return -1
     return st.clients[c.id].redirect
@@ -176,10 +176,7 @@ def cmd_client_list(c, argv):
 
 # -- CLIENT KILL -----------------------------------------------------------------------
 def _user_exists(srv, name):
-    fn = srv.extensions.get("acl_user_exists")
-    if fn is not None:
-        return fn(name)
-    return name == b"default"
+    return name == b"default"       # the only user until ACL (issue 17)
 
 
 def _kill(c, victim):
@@ -390,71 +387,56 @@ class TrackOpts:
 
 
 class TrackingState:
-    __slots__ = ("table", "clients", "current", "installed", "bcast_pending")
+    """Client-side caching (CLIENT TRACKING): made by the first CLIENT
+    TRACKING ON and kept in ``server.tracking``. The server calls
+    ``before``/``after`` around each call of a tracking client
+    (Dispatcher.execute), ``key_modified`` for every changed key
+    (Server.touch_watched: a sentinel entry in every ``db.watched`` keeps
+    the databases from looking plain, so batch handlers leave the writes to
+    the handlers) and ``flushed`` after FLUSHDB/FLUSHALL."""
+    __slots__ = ("server", "table", "clients", "current", "bcast_pending", "_flushing")
 
-    def __init__(self):
+    def __init__(self, srv):
+        self.server = srv
         self.table = {}        # key -> set of client ids
         self.clients = {}      # client id -> TrackOpts
         self.current = None
-        self.installed = False
         self.bcast_pending = None   # prefix -> {key: modifying client id}, sent in a batch
+        self._flushing = False
+        for db in srv.dbs:
+            db.watched.setdefault(_TRACK_SENTINEL, [])
+        srv.on_flush.append(self.flushed)
+        srv.add_cleanup(lambda c: self.clients.pop(c.id, None))
 
-
-def _tstate(srv):
-    st = srv.extensions.get("tracking")
-    if st is None:
-        st = srv.extensions["tracking"] = TrackingState()
-    return st
-
-
-def _install_tracking(srv):
-    st = _tstate(srv)
-    for db in srv.dbs:
-        db.watched.setdefault(_TRACK_SENTINEL, [])
-    if st.installed:
-        return
-    st.installed = True
-    prev = srv.extensions.get("touch_watched")
-
-    def touch(db, key):
+    def key_modified(self, db, key):
         if key is not _TRACK_SENTINEL:
-            _invalidate(srv, st, key)
-        if prev is not None:
-            return prev(db, key)
-        clients = db.watched.get(key)
-        if clients:
-            for c in clients:
-                c.flags |= F_DIRTY_CAS
-    srv.extensions["touch_watched"] = touch
+            _invalidate(self.server, self, key)
 
-    pending = []
-
-    def flushed(db):
+    def flushed(self, db):
         # FLUSHALL empties every database: one null invalidation per flush
-        if pending:
+        if self._flushing:
             return
-        pending.append(1)
+        srv = self.server
+        self._flushing = True
         if srv.loop is not None:
-            srv.loop.call_soon(pending.clear)
+            srv.loop.call_soon(setattr, self, "_flushing", False)
         else:
-            pending.clear()
-        if st.clients:
-            for cid in list(st.clients):
-                c = srv.clients.get(cid)
-                if c is not None:
-                    if c is st.current:
-                        _after_reply(srv, st, c, None)
-                    else:
-                        _send_invalidation(srv, st, c, None)
-        st.table.clear()
-    srv.extensions.setdefault("flushed", []).append(flushed)
+            self._flushing = False
+        for cid in list(self.clients):
+            c = srv.clients.get(cid)
+            if c is not None:
+                if c is self.current:
+                    _after_reply(srv, self, c, None)
+                else:
+                    _send_invalidation(srv, self, c, None)
+        self.table.clear()
 
-    def before(c):
-        st.current = c
+    def before(self, c):
+        self.current = c
 
-    def after(c, argv, cmd):
-        st.current = None
-        o = st.clients.get(c.id)
+    def after(self, c, argv, cmd):
+        self.current = None
+        o = self.clients.get(c.id)
         if o is None:
             return
         if cmd.is_readonly and not o.bcast and c.flags & F_TRACKING:
@@ -462,20 +444,22 @@ def _install_tracking(srv):
                     (o.optout and not o.caching):
                 from shardis.commands.keyspecs import get_keys
                 for i, _ in get_keys(cmd, argv) or ():
-                    st.table.setdefault(bytes(argv[i]), set()).add(c.id)
+                    self.table.setdefault(bytes(argv[i]), set()).add(c.id)
         # CACHING applies to the next command (CLIENT commands and a running
         # MULTI keep it, as in Redis)
         if not cmd.fullname.startswith("client|") and not c.flags & 1:   # F_MULTI
             o.caching = False
-    srv.extensions["tracking_before"] = before
-    srv.extensions["tracking_after"] = after
 
-    def gone(c):
-        st.clients.pop(c.id, None)
-    srv.add_cleanup(gone)
-    srv.extensions["tracking_counts"] = lambda: (len(st.table),
-                                                 sum(len(v) for v in st.table.values()),
-                                                 sum(len(o.prefixes) for o in st.clients.values()))
+    def counts(self):
+        """INFO stats: tracking_total_keys, _items, _prefixes."""
+        return (len(self.table), sum(len(v) for v in self.table.values()),
+                sum(len(o.prefixes) for o in self.clients.values()))
+
+
+def _tstate(srv):
+    if srv.tracking is None:
+        srv.tracking = TrackingState(srv)
+    return srv.tracking
 
 
 def _invalidate(srv, st, key):
@@ -629,7 +613,7 @@ def cmd_client_tracking(c, argv):
                                      f"with another provided prefix "
                                      f"'{q.decode('utf-8', 'replace')}'. "
                                      "Prefixes for a single client must not overlap.")
-        _install_tracking(srv)
+        _tstate(srv)
         o = cur or TrackOpts()
         o.redirect = redir
         o.bcast = bcast
@@ -657,7 +641,7 @@ def cmd_client_tracking(c, argv):
 
 @command("client|caching")
 def cmd_client_caching(c, argv):
-    st = c.server.extensions.get("tracking")
+    st = c.server.tracking
     o = st.clients.get(c.id) if st is not None and c.flags & F_TRACKING else None
     if o is None:
         return error("ERR CLIENT CACHING can be called only when the client is in tracking "
@@ -680,7 +664,7 @@ def cmd_client_caching(c, argv):
 @command("client|trackinginfo")
 def cmd_client_trackinginfo(c, argv):
     r = c.r
-    st = c.server.extensions.get("tracking")
+    st = c.server.tracking
     o = st.clients.get(c.id) if st is not None and c.flags & F_TRACKING else None
     if o is None:
         flags, redirect, prefixes = [b"off"], -1, []
@@ -710,7 +694,7 @@ def cmd_client_trackinginfo(c, argv):
 
 @command("client|getredir")
 def cmd_client_getredir(c, argv):
-    st = c.server.extensions.get("tracking")
+    st = c.server.tracking
     o = st.clients.get(c.id) if st is not None and c.flags & F_TRACKING else None
     return integer(-1 if o is None else o.redirect)
 
@@ -785,14 +769,11 @@ class PauseState:
 
 
 def _state(srv):
-    st = srv.extensions.get("client_pause")
-    if st is None:
-        st = srv.extensions["client_pause"] = PauseState()
-    return st
+    return srv.pause
 
 
 def setup(server):
-    st = _state(server)
+    st = server.pause = PauseState()
 
     def pause_check(c, cmd, argv):
         if st.mode is None or c.kind == "replica" or c.flags & F_MASTER:
@@ -824,7 +805,7 @@ def _is_write_like(c, cmd):
 
 def is_paused(server, write=False):
     """True while clients are paused (for expiry/eviction: Redis stops both)."""
-    st = server.extensions.get("client_pause")
+    st = server.pause
     return st is not None and st.mode is not None
 
 
@@ -839,7 +820,8 @@ def pause(server, ms, mode):
         end = max(end, st.end_ms)
     st.mode = mode
     st.end_ms = end
-    server.gated = True
+    server.set_gate("pause", True)
+    server.expire_keys_allowed = False      # no expiry while paused (a failover may follow)
     if st.timer is not None:
         st.timer.cancel()
     loop = server.loop
@@ -854,7 +836,8 @@ def unpause(server):
         st.timer = None
     st.mode = None
     st.end_ms = 0
-    server.gated = bool(server.extensions.get("gate_reasons"))
+    server.set_gate("pause", False)
+    server.expire_keys_allowed = True
     waiting, st.waiting = st.waiting, []
     if waiting and server.loop is not None:
         server.loop.call_soon(_resume_all, server, waiting)

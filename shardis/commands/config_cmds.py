@@ -52,8 +52,6 @@ def cmd_config_set(c, argv):
 @command("config|resetstat")
 def cmd_config_resetstat(c, argv):
     c.server.reset_stats()
-    for fn in c.server.extensions.get("resetstat", ()):
-        fn()
     return OK
 
 
@@ -132,8 +130,6 @@ def setup(server):
     # not on_change: the startup chdir already happened, and a relative dir
     # must not be applied twice
     cfg.hooks.setdefault("dir", []).append(_chdir)
-    # ACL users: an ACL subsystem may register server.extensions["acl_rewrite"]
-    # (a callable returning [(option, [lines])]); until then the default user
-    # is described from requirepass, as Redis writes it.
-    cfg.rewrite_extra.append(
-        lambda: (server.extensions.get("acl_rewrite") or (lambda: _default_user_line(cfg)))())
+    # the default user is described from requirepass, as Redis writes it
+    # (ACL users come with issue 17)
+    cfg.rewrite_extra.append(lambda: _default_user_line(cfg))

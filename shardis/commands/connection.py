@@ -122,7 +122,7 @@ def cmd_hello(c, argv):
         c.r = RESP3 if ver == 3 else RESP2
     c.update_gate()
     srv = c.server
-    role = srv.extensions.get("role_name", lambda: "master")()
+    role = srv.role
     mode = "cluster" if srv.config["cluster-enabled"] else "standalone"
     r = c.r
     pairs = [

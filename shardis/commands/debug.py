@@ -1,11 +1,13 @@
 """DEBUG: the testing and introspection subcommands (OBJECT, SLEEP, PROTOCOL,
 DIGEST, LISTPACK, ...). Gated by ``enable-debug-command`` as in Redis."""
+import os
 import time
 
 from shardis.commands import command
 from shardis.commands import errors as E
 from shardis.commands.server_cmds import help_reply
 from shardis.commands.util import parse_int
+from shardis.keyspace import expiry
 from shardis.protocol.resp import OK, bulk, error, integer, raw_array, simple
 from shardis.types import digest as DG
 
@@ -264,7 +266,7 @@ def cmd_debug(c, argv):
     if sub == b"error" and n == 3:
         return error(argv[2])
     if sub == b"change-repl-id" and n == 2:
-        srv.extensions.pop("master_replid", None)
+        srv.replid = os.urandom(20).hex()
         return OK
     if sub == b"object" and n == 3:
         key = argv[2]
@@ -291,16 +293,7 @@ def cmd_debug(c, argv):
             line += _quicklist_fields(v)
         return simple(line)
     if sub == b"set-active-expire" and n == 3:
-        flag = int(_atof(argv[2]))
-        try:
-            from shardis.keyspace import expiry
-        except ImportError:
-            expiry = None
-        fn = getattr(expiry, "set_active", None)
-        if fn is not None:
-            fn(srv, bool(flag))
-        else:
-            srv.extensions["active_expire"] = bool(flag)
+        expiry.set_active(srv, bool(int(_atof(argv[2]))))
         return OK
     if sub == b"log" and n == 3:
         srv.log("warning", "DEBUG LOG: " + argv[2].decode("utf-8", "replace"))
@@ -309,7 +302,7 @@ def cmd_debug(c, argv):
         v = parse_int(argv[2])
         if v is None:
             return E.NOT_INT
-        srv.extensions["aof_flush_sleep"] = v
+        srv.aof_flush_sleep = v
         return OK
     if sub == b"digest" and n == 2:
         return simple(dataset_digest(srv).encode())

@@ -247,10 +247,10 @@ def command_docs(r, cmd):
 
 # -- caches ---------------------------------------------------------------------------
 def _cache(srv, kind, r):
-    key = ("introspection", kind, r.version)
-    d = srv.extensions.get(key)
+    key = (kind, r.version)
+    d = srv.reply_cache.get(key)
     if d is None:
-        d = srv.extensions[key] = {}
+        d = srv.reply_cache[key] = {}
     return d
 
 

@@ -29,7 +29,6 @@ def setup(server):
     cfg = server.config
     cfg.on_change("list-max-listpack-size", L.set_fill)
     cfg.on_change("list-compress-depth", L.set_compress_depth)
-    B.install(server)
 
 
 _HDR = BULK_HDR    # "$<n>\r\n" for n < 1024

@@ -1,7 +1,7 @@
 """Pub/Sub: SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE and their UNSUBSCRIBEs, PUBLISH,
 SPUBLISH and PUBSUB introspection.
 
-Server state lives in one ``PubSub`` object (``server.extensions["pubsub"]``):
+Server state lives in one ``PubSub`` object (``server.pubsub``):
 channel -> {client: None}, pattern -> [matcher, {client: None}] and shard
 channel -> {client: None}. Dicts keep subscription order and give O(1)
 membership. Each client holds the same relation from its side in
@@ -184,7 +184,7 @@ class PubSub:
 
 
 def _state(c):
-    return c.server.extensions["pubsub"]
+    return c.server.pubsub
 
 
 def _count(c):
@@ -307,12 +307,12 @@ def cmd_sunsubscribe(c, argv):
 
 @command("publish")
 def cmd_publish(c, argv):
-    return integer(c.server.extensions["pubsub"].publish(argv[1], argv[2]))
+    return integer(c.server.pubsub.publish(argv[1], argv[2]))
 
 
 @command("spublish")
 def cmd_spublish(c, argv):
-    return integer(c.server.extensions["pubsub"].spublish(argv[1], argv[2]))
+    return integer(c.server.pubsub.spublish(argv[1], argv[2]))
 
 
 def _bad_args(argv):
@@ -393,7 +393,7 @@ def cmd_pubsub_help(c, argv):
 # -- lifecycle -----------------------------------------------------------------------
 def reset_client(server, c):
     """Drop every subscription of ``c`` without replies (RESET, disconnect)."""
-    ps = server.extensions.get("pubsub")
+    ps = server.pubsub
     if ps is not None and c.channels_count():
         ps.drop_client(c)
     c.flags &= ~F_PUBSUB
@@ -403,11 +403,7 @@ def reset_client(server, c):
 def setup(server):
     from shardis.runtime import clientflags as _client
     assert (_client.F_MULTI, _client.F_PUBSUB) == (F_MULTI, F_PUBSUB)
-    ps = PubSub()
-    server.extensions["pubsub"] = ps
-    server.extensions["publish"] = ps.publish
-    server.extensions["pubsub_counts"] = lambda: (len(ps.channels), len(ps.patterns),
-                                                  len(ps.shard))
+    ps = server.pubsub = PubSub()
 
     def gone(c):
         if c.channels_count():

@@ -55,10 +55,7 @@ def cmd_lastsave(c, argv):
 
 @command("role")
 def cmd_role(c, argv):
-    fn = c.server.extensions.get("role_reply")
-    if fn is not None:
-        return fn(c)
-    return b"*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n"
+    return b"*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n"     # replication comes with issue 15
 
 
 # -- SHUTDOWN -----------------------------------------------------------------------
@@ -83,16 +80,9 @@ def cmd_shutdown(c, argv):
     if (abort and len(argv) != 2) or (save and nosave):
         return E.SYNTAX
     if abort:
-        hook = srv.extensions.get("shutdown_abort")
-        if hook is not None and hook():
-            return OK
+        # a shutdown waits for nothing yet (replicas, issue 15), so none can be aborted
         return error("ERR No shutdown in progress.")
     how = "nosave" if nosave else ("save" if save else "default")
-    hook = srv.extensions.get("shutdown_prepare")
-    if hook is not None:
-        err = hook(c, how, now, force)
-        if err is not None:
-            return err
     srv.log("warning", "User requested shutdown...")
     srv.request_shutdown(how)
     return None
@@ -280,20 +270,14 @@ def cmd_reset(c, argv):
     from shardis.runtime import clientflags as C
     from shardis.protocol.resp import RESP2
     srv = c.server
-    for fn in srv.extensions.get("client_reset", ()):
-        fn(c)
     # subsystems clean a client's state (MULTI/WATCH, subscriptions, tracking,
     # blocking) through their client_gone hooks: the same work as a disconnect
-    if not srv.extensions.get("client_reset"):
-        for fn in srv.extensions.get("client_gone", ()):
-            try:
-                fn(c)
-            except Exception as e:
-                srv.log("warning", f"RESET cleanup failed for client {c.id}: {e!r}")
+    for fn in srv.on_client_gone:
+        try:
+            fn(c)
+        except Exception as e:
+            srv.log("warning", f"RESET cleanup failed for client {c.id}: {e!r}")
     # no-evict survives a RESET (as in redis-server)
-    tracking = srv.extensions.get("tracking")
-    if tracking is not None:
-        tracking.clients.pop(c.id, None)
     c.flags &= ~(C.F_MULTI | C.F_DIRTY_EXEC | C.F_DIRTY_CAS | C.F_NO_TOUCH
                  | C.F_TRACKING | C.F_READONLY | C.F_PUBSUB)
     c.multi_queue = None
@@ -312,7 +296,6 @@ def cmd_reset(c, argv):
     c.name = b""
     c.reply_mode = 0
     c.user = "default"
-    checker = srv.extensions.get("default_user_nopass")
-    c.authenticated = checker() if checker is not None else not srv.requirepass
+    c.authenticated = not srv.requirepass
     c.update_gate()
     return RESET_REPLY

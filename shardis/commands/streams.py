@@ -40,8 +40,7 @@ def setup(server):
     cfg = server.config
     cfg.on_change("stream-node-max-bytes", lambda v: _CFG.__setitem__("max_bytes", int(v)))
     cfg.on_change("stream-node-max-entries", lambda v: _CFG.__setitem__("max_entries", int(v)))
-    B.install(server)
-    server.extensions.setdefault("flushed", []).append(_flushed)
+    server.on_flush.append(_flushed)
 
 
 def _flushed(db):

@@ -11,8 +11,8 @@ bookkeeping:
   ``watchedKey.expired``): its later lazy deletion is no change, and EXEC does
   not fail because it is expired.
 
-A touch (``server.touch_watched``, installed here through
-``extensions["touch_watched"]``) marks the watchers ``F_DIRTY_CAS`` and drops
+A touch (``server.touch_watched`` calls ``touch_watched`` here) marks the
+watchers ``F_DIRTY_CAS`` and drops
 their watches, as Redis 7.2 does. EXEC also fails when a watched key has
 expired since WATCH (even if nobody accessed it).
 """
@@ -226,9 +226,7 @@ def setup(server):
     from shardis.runtime import clientflags as _client
     assert (_client.F_MULTI, _client.F_DIRTY_EXEC, _client.F_DIRTY_CAS) == \
         (F_MULTI, F_DIRTY_EXEC, F_DIRTY_CAS)
-    server.extensions["touch_watched"] = touch_watched
-    server.extensions.setdefault("flushed", []).append(_after_flush)
-    server.extensions["touch_swapped"] = lambda db1, db2: touch_swapped(server, db1, db2)
+    server.on_flush.append(_after_flush)
 
     def gone(c):
         if c.flags & F_MULTI or c.watched_keys:

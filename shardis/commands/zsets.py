@@ -42,7 +42,6 @@ def setup(server):
     cfg = server.config
     cfg.on_change("zset-max-listpack-entries", Z.set_max_entries)
     cfg.on_change("zset-max-listpack-value", Z.set_max_value)
-    B.install(server)
 
 
 _DEC = re.compile(r"([0-9]*)(?:\.([0-9]*))?(?:[eE][+-]?[0-9]+)?\Z")

@@ -62,7 +62,7 @@ def text_from_flags(mask):
 
 class Notifier:
     """Holds the mask and the channel-name caches; ``__call__`` is the
-    ``server.extensions["notify"]`` function."""
+    ``server.notifier`` that ``Server.notify`` calls."""
     __slots__ = ("server", "publish", "mask", "_events", "_evchans", "_spaces")
 
     def __init__(self, server, publish):
@@ -104,7 +104,6 @@ class Notifier:
 def setup(server, publish):
     """Install the notifier (called by the pub/sub family's setup)."""
     n = Notifier(server, publish)
-    server.extensions["notify"] = n
-    server.extensions["notifier"] = n
+    server.notifier = n
     server.config.on_change("notify-keyspace-events", n.configure)
     return n

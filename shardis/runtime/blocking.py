@@ -151,7 +151,7 @@ def block(c, keys, deadline, serve, timeout_reply, btype, on_nokey=False):
     c.blocked_on = st.keys
     c.flags |= F_BLOCKED
     srv = c.server
-    _state(srv).blocked += 1
+    srv.blocked_clients += 1
     if deadline:
         loop = srv.loop
         if loop is not None:
@@ -208,7 +208,7 @@ def _detach(c, st):
     c.block_state = None
     c.blocked_on = None
     c.flags &= ~F_BLOCKED
-    _state(c.server).blocked -= 1
+    c.server.blocked_clients -= 1
 
 
 def _finish(c, reply):
@@ -286,23 +286,9 @@ def handle_ready_keys(srv):
                 _finish(c, reply)
 
 
-class _State:
-    __slots__ = ("blocked",)
-
-    def __init__(self):
-        self.blocked = 0
-
-
-def _state(srv):
-    st = srv.extensions.get("blocking")
-    if st is None:
-        st = srv.extensions["blocking"] = _State()
-    return st
-
-
 def blocked_clients(srv):
     """INFO clients: blocked_clients."""
-    return _state(srv).blocked
+    return srv.blocked_clients
 
 
 def blocking_keys_count(srv):
@@ -317,11 +303,6 @@ def _client_gone(c):
 
 
 def install(srv):
-    """Called by the list/zset/stream modules' setup(server); idempotent."""
-    if srv.extensions.get("blocking_installed"):
-        return
-    srv.extensions["blocking_installed"] = True
-    _state(srv)
+    """Called once by server.wiring."""
     srv.handle_ready_keys = lambda: handle_ready_keys(srv)
     srv.add_cleanup(_client_gone)
-    srv.extensions["unblock_client"] = unblock_client

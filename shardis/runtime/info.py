@@ -68,10 +68,10 @@ def used_memory(server=None):
 
 
 def _mem_state(server):
-    st = server.extensions.get("info_mem")
+    st = server.mem_state
     if st is None:
         u = _statm()
-        st = server.extensions["info_mem"] = {"startup": u[0] - u[1], "peak": u[0] - u[1]}
+        st = server.mem_state = {"startup": u[0] - u[1], "peak": u[0] - u[1]}
     return st
 
 
@@ -211,7 +211,7 @@ def sec_server(server):
     now = time.time()
     uptime = int(now - server.start_time)
     u = platform.uname()
-    exe = server.extensions.get("executable") or os.path.abspath(sys.argv[0] if sys.argv else "")
+    exe = server.executable
     conf = getattr(cfg, "config_file", None) or ""
     lines = [
         f"redis_version:{REDIS_VERSION}",
@@ -308,8 +308,7 @@ def sec_memory(server):
     dataset = used - startup
     sysmem = total_system_memory()
     maxmem = cfg["maxmemory"]
-    lazy = server.extensions.get("lazyfree_stats")
-    pending, freed = lazy() if lazy is not None else (0, 0)
+    pending = freed = 0             # no lazy free yet (the memory issue)
     frag = rss / used if used else 0
     return [
         f"used_memory:{used}",
@@ -332,9 +331,9 @@ def sec_memory(server):
         "used_memory_vm_eval:0",
         "used_memory_lua_human:0B",
         "used_memory_scripts_eval:0",
-        f"number_of_cached_scripts:{_ext_count(server, 'cached_scripts')}",
-        f"number_of_functions:{_ext_count(server, 'functions')}",
-        f"number_of_libraries:{_ext_count(server, 'libraries')}",
+        "number_of_cached_scripts:0",      # scripting and functions: issue 12
+        "number_of_functions:0",
+        "number_of_libraries:0",
         "used_memory_vm_functions:0",
         "used_memory_vm_total:0",
         "used_memory_vm_total_human:0B",
@@ -366,15 +365,7 @@ def sec_memory(server):
     ]
 
 
-def _ext_count(server, name):
-    fn = server.extensions.get("count_" + name)
-    return fn() if fn is not None else 0
-
-
 def sec_persistence(server):
-    ext = server.extensions.get("info_persistence")
-    if ext is not None:
-        return ext(server)
     return [
         "loading:0",
         "async_loading:0",
@@ -418,12 +409,10 @@ def _inst(server, i):
 
 def sec_stats(server):
     s = server
-    pubsub = s.extensions.get("pubsub_counts")
-    chans, pats, shard = pubsub() if pubsub is not None else (0, 0, 0)
-    tracking = s.extensions.get("tracking_counts")
-    tk, ti, tp = tracking() if tracking is not None else (0, 0, 0)
-    acl = s.extensions.get("acl_denied_counts")
-    a_auth, a_cmd, a_key, a_chan = acl() if acl is not None else (0, 0, 0, 0)
+    ps = s.pubsub
+    chans, pats, shard = len(ps.channels), len(ps.patterns), len(ps.shard)
+    tk, ti, tp = s.tracking.counts() if s.tracking is not None else (0, 0, 0)
+    a_auth = a_cmd = a_key = a_chan = 0     # no ACL yet (issue 17)
     return [
         f"total_connections_received:{s.stat_numconnections}",
         f"total_commands_processed:{s.stat_numcommands}",
@@ -490,12 +479,7 @@ def sec_stats(server):
 
 
 def sec_replication(server):
-    ext = server.extensions.get("info_replication")
-    if ext is not None:
-        return ext(server)
-    replid = server.extensions.get("master_replid")
-    if replid is None:
-        replid = server.extensions["master_replid"] = os.urandom(20).hex()
+    replid = server.replid
     return [
         "role:master",
         "connected_slaves:0",

@@ -88,10 +88,6 @@ class Dispatcher:
                     return self._reject(c, cmd, unknown_subcommand(cmd, argv))
                 if not sub.arity_ok(n):
                     return self._reject(c, cmd, self.arity_error(c, sub))
-            err = srv.check_oom(c, cmd) if srv.maxmemory else None
-            if err is not None:
-                cmd.rejected_calls += 1
-                return self._reject(c, cmd, err)
             c.multi_queue.append((cmd, argv))
             return QUEUED
         if c.channels_count() and c.resp == 2 and not cmd.pubsub_ok:
@@ -111,11 +107,6 @@ class Dispatcher:
                 return self._reject(c, cmd, error(
                     f"ERR Can't execute '{name}': only (P|S)SUBSCRIBE / "
                     "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"))
-        if srv.maxmemory:
-            err = srv.check_oom(c, cmd)
-            if err is not None:
-                cmd.rejected_calls += 1
-                return self._reply_mode(c, self._reject(c, cmd, err))
         if srv.pause_check is not None and srv.pause_check(c, cmd, argv):
             return BLOCKED
         mode = c.reply_mode         # CLIENT REPLY SKIP|OFF take effect after their own reply
@@ -156,7 +147,7 @@ class Dispatcher:
             return self.call(c, argv, cmd, _perf_ns())
         srv = self.srv
         if flags & F_TRACKING:
-            srv.extensions["tracking_before"](c)
+            srv.tracking.before(c)
         if flags & F_NO_TOUCH and cmd.fullname != "touch":
             srv.no_touch = True
             try:
@@ -166,7 +157,7 @@ class Dispatcher:
         else:
             reply = self.call(c, argv, cmd, _perf_ns())
         if flags & F_TRACKING:
-            srv.extensions["tracking_after"](c, argv, cmd.subcommand(argv) or cmd)
+            srv.tracking.after(c, argv, cmd.subcommand(argv) or cmd)
         return reply
 
     def call(self, c, argv, cmd, t, observed=False):

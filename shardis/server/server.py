@@ -21,6 +21,7 @@ from shardis.server.client import Client, F_MULTI, F_DIRTY_CAS, F_MONITOR
 from shardis.server.dispatch import Dispatcher
 from shardis.runtime.stats import SlowLog, LatencyMonitor
 from shardis.runtime.propagate import Propagation, del_command
+from shardis.commands.transactions import touch_watched
 from shardis.protocol.resp import error
 
 # Commands the hot loop leaves to Dispatcher.call_slow (see fast_commands):
@@ -62,8 +63,9 @@ class Server:
         self.next_client_id = 1
         self.monitors = []
         self.call_hooks = False        # monitors or propagate_on: see update_call_hooks
-        self.gated = False
-        self.pause_check = None
+        self.gated = False             # some reason in gate_reasons holds (set_gate)
+        self.gate_reasons = set()
+        self.pause_check = None        # fn(c, cmd, argv) -> held? (commands.client_cmds, CLIENT PAUSE)
         self._propagate_on = False
         self.propagation = Propagation(self)   # the stream AOF and replicas subscribe to
         self.expire_keys_allowed = True
@@ -76,24 +78,35 @@ class Server:
         self.listeners = []
         self.shutdown_requested = None
         self.cron_handlers = []        # callables run every cron tick with (server)
-        self.extensions = {}           # per-subsystem state (pubsub, blocking, notify...)
         self.ready_keys = []           # (db, key) written while clients block on them
-        self.handle_ready_keys = lambda: self.ready_keys.clear()  # set by runtime.blocking
+        # Subsystems and the hooks they install: every one is declared here and
+        # installed by server.wiring, in its order; a hook list nobody fills stays empty.
+        self.handle_ready_keys = None  # fn(): serve clients blocked on ready_keys (runtime.blocking)
+        self.blocked_clients = 0       # clients blocked on keys (runtime.blocking)
+        self.pubsub = None             # commands.pubsub.PubSub: channels, patterns, PUBLISH
+        self.notifier = None           # keyspace.notify.Notifier (notify-keyspace-events)
+        self.tracking = None           # commands.client_cmds.TrackingState, once CLIENT TRACKING is used
+        self.pause = None              # commands.client_cmds.PauseState (CLIENT PAUSE)
+        self.mem_state = None          # runtime.info's memory baseline (used_memory_startup, peak)
+        self.reply_cache = {}          # replies built once per (kind, RESP version): COMMAND INFO/DOCS
+        self.on_flush = []             # fn(db) after a database was emptied
+        self.on_client_gone = []       # fn(client) when a connection ends
+        self.on_client_reset = []      # fn(client) on RESET
+        self.on_shutdown = []          # fn() before the listeners close
+        self.role = "master"           # ROLE, INFO replication, HELLO
+        self.replid = os.urandom(20).hex()
+        self.aof_flush_sleep = 0       # DEBUG AOF-FLUSH-SLEEP (for the AOF, when it exists)
+        self.executable = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
         self.lastsave = int(time.time())
         self.slowlog = SlowLog(self)
         self.latency = LatencyMonitor(self)
         self.reset_stats()
-        from shardis.commands import LOADED
-        for mod in LOADED:
-            setup = getattr(mod, "setup", None)
-            if setup is not None:
-                setup(self)
         self.stat_numconnections = 0
         self.stat_rejected_conn = 0
         self.obuf_check_min = 0
+        from shardis.server import wiring
+        wiring.install(self)
         self._apply_hooks()
-        from shardis.server import limits
-        limits.install(self)
 
     # -- statistics ---------------------------------------------------------------
     @property
@@ -225,9 +238,7 @@ class Server:
 
     # -- keyspace context (called by Database) ---------------------------------------
     def notify(self, db, cls, event, key):
-        fn = self.extensions.get("notify")
-        if fn is not None:
-            fn(db, cls, event, key)
+        self.notifier(db, cls, event, key)
 
     def flush_db(self, db):
         """Empty one database: WATCHers of its keys are touched, as Redis does."""
@@ -237,7 +248,7 @@ class Server:
                     self.touch_watched(db, key)
         n = db.clear()
         self.dirty += n
-        for fn in self.extensions.get("flushed", ()):
+        for fn in self.on_flush:
             fn(db)
         return n
 
@@ -248,17 +259,21 @@ class Server:
             self.propagation.emit(db.id, [del_command(self, "lazyfree-lazy-expire"), key])
 
     def touch_watched(self, db, key):
-        hook = self.extensions.get("touch_watched")
-        if hook is not None:
-            return hook(db, key)
-        clients = db.watched.get(key)
-        if clients:
-            for c in clients:
-                c.flags |= F_DIRTY_CAS
+        """A key changed (Redis's signalModifiedKey): its WATCHers' EXEC
+        fails, and clients tracking it get an invalidation. Database calls
+        this only while ``db.watched`` has entries (tracking keeps one there)."""
+        if self.tracking is not None:
+            self.tracking.key_modified(db, key)
+        touch_watched(db, key)
 
-    def check_oom(self, c, cmd):
-        fn = self.extensions.get("oom")
-        return fn(c, cmd) if fn is not None else None
+    def set_gate(self, reason, on):
+        """Send every command through the slow path while any reason holds
+        (CLIENT PAUSE, ...): one reason cleared leaves the others."""
+        if on:
+            self.gate_reasons.add(reason)
+        else:
+            self.gate_reasons.discard(reason)
+        self.gated = bool(self.gate_reasons)
 
     # -- clients -----------------------------------------------------------------------
     def accept_client(self, c):
@@ -276,7 +291,7 @@ class Server:
 
     def client_gone(self, c):
         self.clients.pop(c.id, None)
-        for fn in self.extensions.get("client_gone", ()):
+        for fn in self.on_client_gone:
             try:
                 fn(c)
             except Exception as e:  # a subsystem must not keep a dead client alive
@@ -286,7 +301,7 @@ class Server:
             self.update_call_hooks()
 
     def add_cleanup(self, fn):
-        self.extensions.setdefault("client_gone", []).append(fn)
+        self.on_client_gone.append(fn)
 
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self):
@@ -408,7 +423,7 @@ class Server:
         await self.stop()
 
     async def stop(self):
-        for fn in self.extensions.get("before_shutdown", ()):
+        for fn in self.on_shutdown:
             try:
                 fn()
             except Exception as e:
