@@ -167,3 +167,21 @@ def test_slowlog_logs_a_blocking_command_once_when_served(redis_proc, shardis_pr
         b.close()
     assert got[1] == got[0]
     assert got[0][0][:2] == [[b"BLPOP", b"q", b"0"], [b"RPUSH", b"q", b"x"]]
+
+
+def test_no_key_expires_while_writes_are_paused(redis_proc, shardis_proc):
+    got = []
+    for port in (redis_proc.port, shardis_proc.port):
+        c = RawClient(port)
+        c("FLUSHALL")
+        c("SET", "k", "v", "PX", "30")
+        c("SET", "other", "v")
+        c("CLIENT", "PAUSE", "2000", "WRITE")
+        time.sleep(0.25)                        # active expiry had time to run
+        row = [c("GET", "k"), c("DBSIZE")]      # gone for readers, still stored
+        c("CLIENT", "UNPAUSE")
+        time.sleep(0.3)
+        row.append(c("DBSIZE"))
+        got.append(row)
+        c.close()
+    assert got[1] == got[0] == [None, 2, 1]
