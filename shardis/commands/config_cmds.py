@@ -2,23 +2,10 @@
 import os
 
 from shardis.commands import command
+from shardis.commands.util import help_reply
 from shardis.config import ConfigError
 from shardis.protocol.resp import OK, error
 
-_HELP = (
-    "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-    "GET <pattern>",
-    "    Return parameters matching the glob-like <pattern> and their values.",
-    "SET <directive> <value>",
-    "    Set the configuration <directive> to <value>.",
-    "RESETSTAT",
-    "    Reset statistics reported by the INFO command.",
-    "REWRITE",
-    "    Rewrite the configuration file.",
-    "HELP",
-    "    Prints this help.",
-)
-_HELP_REPLY = (b"*%d\r\n" % len(_HELP)) + b"".join(b"+" + s.encode() + b"\r\n" for s in _HELP)
 _SYNTAX = error("ERR syntax error")
 
 
@@ -69,9 +56,7 @@ def cmd_config_rewrite(c, argv):
     return OK
 
 
-@command("config|help")
-def cmd_config_help(c, argv):
-    return _HELP_REPLY
+command("config|help")(lambda c, argv: help_reply("CONFIG"))
 
 
 def _protected_ok(c):

@@ -5,7 +5,7 @@ import time
 
 from shardis.commands import command
 from shardis.commands import errors as E
-from shardis.commands.server_cmds import help_reply
+from shardis.commands.util import help_reply
 from shardis.commands.util import parse_int
 from shardis.keyspace import expiry
 from shardis.protocol.resp import OK, bulk, error, integer, raw_array, simple
@@ -18,44 +18,6 @@ _DEBUG_DENIED = error(
     "you can run it from a local connection, otherwise you need to set this option in the "
     "configuration file, and then restart the server.")
 
-_DEBUG_HELP = [        # Redis 7.2's lines for the subcommands that exist here, in its order
-    "AOF-FLUSH-SLEEP <microsec>",
-    "    Server will sleep before flushing the AOF, this is used for testing.",
-    "CHANGE-REPL-ID",
-    "    Change the replication IDs of the instance.",
-    "    Dangerous: should be used only for testing the replication subsystem.",
-    "DIGEST",
-    "    Output a hex signature representing the current DB content.",
-    "DIGEST-VALUE <key> [<key> ...]",
-    "    Output a hex signature of the values of all the specified keys.",
-    "ERROR <string>",
-    "    Return a Redis protocol error with <string> as message. Useful for clients",
-    "    unit tests to simulate Redis errors.",
-    "LOG <message>",
-    "    Write <message> to the server log.",
-    "OBJECT <key>",
-    "    Show low level info about `key` and associated value.",
-    "PROTOCOL <type>",
-    "    Reply with a test value of the specified type. <type> can be: string,",
-    "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
-    "    true, false.",
-    "SET-ACTIVE-EXPIRE <0|1>",
-    "    Setting it to 0 disables expiring keys in background when they are not",
-    "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
-    "    default.",
-    "QUICKLIST-PACKED-THRESHOLD <size>",
-    "    Sets the threshold for elements to be inserted as plain vs packed nodes",
-    "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
-    "SLEEP <seconds>",
-    "    Stop the server for <seconds>. Decimals allowed.",
-    "STRINGMATCH-TEST",
-    "    Run a fuzz tester against the stringmatchlen() function.",
-    "LISTPACK <key>",
-    "    Show low level info about the listpack encoding of <key>.",
-    "QUICKLIST <key> [<0|1>]",
-    "    Show low level info about the quicklist encoding of <key>.",
-    "    The optional argument (0 by default) sets the level of detail",
-]
 
 
 def _atof(b):
@@ -255,7 +217,7 @@ def cmd_debug(c, argv):
     sub = argv[1].lower()
     n = len(argv)
     if sub == b"help" and n == 2:
-        return help_reply("DEBUG", _DEBUG_HELP)
+        return help_reply("DEBUG")
     if sub == b"sleep" and n == 3:
         secs = _atof(argv[2])           # as C's atof: junk reads as 0
         if secs > 0:

@@ -6,6 +6,7 @@ COMMAND GETKEYS uses ``keyspecs.get_keys``.
 """
 
 from shardis.commands import command
+from shardis.commands.util import help_reply
 from shardis.commands import errors as E
 from shardis.commands.keyspecs import get_keys
 from shardis.protocol.resp import bulk, error, integer
@@ -418,29 +419,7 @@ def cmd_command_getkeysandflags(c, argv):
     return _getkeys(c, argv, True)
 
 
-@command("command|help")
-def cmd_command_help(c, argv):
-    from shardis.commands.server_cmds import help_reply
-    return help_reply("COMMAND", [
-        "(no subcommand)",
-        "    Return details about all Redis commands.",
-        "COUNT",
-        "    Return the total number of commands in this Redis server.",
-        "LIST",
-        "    Return a list of all commands in this Redis server.",
-        "INFO [<command-name> ...]",
-        "    Return details about multiple Redis commands.",
-        "    If no command names are given, documentation details for all",
-        "    commands are returned.",
-        "DOCS [<command-name> ...]",
-        "    Return documentation details about multiple Redis commands.",
-        "    If no command names are given, documentation details for all",
-        "    commands are returned.",
-        "GETKEYS <full-command>",
-        "    Return the keys from a full Redis command.",
-        "GETKEYSANDFLAGS <full-command>",
-        "    Return the keys and the access flags from a full Redis command.",
-    ])
+command("command|help")(lambda c, argv: help_reply("COMMAND"))
 
 
 def setup(server):

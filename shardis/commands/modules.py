@@ -9,7 +9,7 @@ import random
 
 from shardis import REDIS_VERSION
 from shardis.commands import command
-from shardis.commands.server_cmds import help_reply
+from shardis.commands.util import help_reply
 from shardis.commands.util import parse_int
 from shardis.commands import errors as E
 from shardis.protocol.resp import error
@@ -57,18 +57,7 @@ def cmd_module_unload(c, argv):
     return _NO_MODULE
 
 
-@command("module|help")
-def cmd_module_help(c, argv):
-    return help_reply("MODULE", [
-        "LIST",
-        "    Return a list of loaded modules.",
-        "LOAD <path> [<arg> ...]",
-        "    Load a module library from <path>, passing to it any optional arguments.",
-        "LOADEX <path> [[CONFIG NAME VALUE] [CONFIG NAME VALUE]] [ARGS ...]",
-        "    Load a module library from <path>, while passing it module configurations and optional arguments.",
-        "UNLOAD <name>",
-        "    Unload a module.",
-    ])
+command("module|help")(lambda c, argv: help_reply("MODULE"))
 
 
 # LOLWUT: a small piece of generative art and the version line clients look

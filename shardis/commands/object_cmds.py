@@ -10,30 +10,13 @@ sees the new object (idle 0, LFU counter reset to its initial value).
 import random
 
 from shardis.commands import command
+from shardis.commands.util import help_reply
 from shardis.commands.util import parse_int
 from shardis.protocol.resp import integer, error, bulk
 
 SHARED_REFCOUNT = 2147483647
 LFU_INIT_VAL = 5
 
-_HELP = (
-    "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-    "ENCODING <key>",
-    "    Return the kind of internal representation used in order to store the value",
-    "    associated with a <key>.",
-    "FREQ <key>",
-    "    Return the access frequency index of the <key>. The returned integer is",
-    "    proportional to the logarithm of the recent access frequency of the key.",
-    "IDLETIME <key>",
-    "    Return the idle time of the <key>, that is the approximated number of",
-    "    seconds elapsed since the last access to the key.",
-    "REFCOUNT <key>",
-    "    Return the number of references of the value associated with the specified",
-    "    <key>.",
-    "HELP",
-    "    Prints this help.",
-)
-_HELP_REPLY = (b"*%d\r\n" % len(_HELP)) + b"".join(b"+" + s.encode() + b"\r\n" for s in _HELP)
 
 _ADJUST = ("Please note that when switching between policies at runtime LRU and LFU "
            "data will take some time to adjust.")
@@ -220,6 +203,4 @@ def cmd_object_freq(c, argv):
     return integer(db.access.freq(argv[2], v))
 
 
-@command("object|help")
-def cmd_object_help(c, argv):
-    return _HELP_REPLY
+command("object|help")(lambda c, argv: help_reply("OBJECT"))

@@ -13,7 +13,8 @@ A message is encoded once per protocol version and pushed with
 any subscription: dispatch enforces it through ``client.update_gate()``.
 """
 from shardis.commands import command
-from shardis.protocol.resp import error, integer, raw_array
+from shardis.commands.util import help_reply
+from shardis.protocol.resp import error, integer
 from shardis.util.glob import compile_glob
 
 # server.client flags (checked in setup: commands do not import the server room)
@@ -366,30 +367,9 @@ def cmd_pubsub_numpat(c, argv):
     return integer(len(_state(c).patterns))
 
 
-_HELP = [
-    "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-    "CHANNELS [<pattern>]",
-    "    Return the currently active channels matching a <pattern> (default: '*').",
-    "NUMPAT",
-    "    Return number of subscriptions to patterns.",
-    "NUMSUB [<channel> ...]",
-    "    Return the number of subscribers for the specified channels, excluding",
-    "    pattern subscriptions(default: no channels).",
-    "SHARDCHANNELS [<pattern>]",
-    "    Return the currently active shard level channels matching a <pattern> (default: '*').",
-    "SHARDNUMSUB [<shardchannel> ...]",
-    "    Return the number of subscribers for the specified shard level channel(s)",
-    "HELP",
-    "    Prints this help.",
-]
-_HELP_REPLY = raw_array([b"+%s\r\n" % line.encode() for line in _HELP])
 
 
-@command("pubsub|help")
-def cmd_pubsub_help(c, argv):
-    return _HELP_REPLY
-
-
+command("pubsub|help")(lambda c, argv: help_reply("PUBSUB"))
 # -- lifecycle -----------------------------------------------------------------------
 def reset_client(server, c):
     """Drop every subscription of ``c`` without replies (RESET, disconnect)."""

@@ -3,21 +3,12 @@ LATENCY, MONITOR, RESET, ROLE (DEBUG is in debug.py)."""
 import time
 
 from shardis.commands import command
+from shardis.commands.util import help_reply
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int
-from shardis.protocol.resp import OK, bulk, error, integer, raw_array, bulk_array
+from shardis.protocol.resp import OK, bulk, error, integer, bulk_array
 
 RESET_REPLY = b"+RESET\r\n"
-
-
-def help_reply(name, lines):
-    """Redis's HELP shape: status lines, a header and a trailing HELP entry
-    (7.2 wording)."""
-    out = [f"{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"]
-    out.extend(lines)
-    out.append("HELP")
-    out.append("    Print this help.")
-    return raw_array([b"+%s\r\n" % s.encode() for s in out])
 
 
 def setup(server):
@@ -123,21 +114,7 @@ def cmd_slowlog_reset(c, argv):
     return OK
 
 
-@command("slowlog|help")
-def cmd_slowlog_help(c, argv):
-    return help_reply("SLOWLOG", [
-        "GET [<count>]",
-        "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
-        "    Entries are made of:",
-        "    id, timestamp, time in microseconds, arguments array, client IP and port,",
-        "    client name",
-        "LEN",
-        "    Return the length of the slowlog.",
-        "RESET",
-        "    Reset the slowlog.",
-    ])
-
-
+command("slowlog|help")(lambda c, argv: help_reply("SLOWLOG"))
 # -- LATENCY -------------------------------------------------------------------------
 @command("latency|latest")
 def cmd_latency_latest(c, argv):
@@ -216,26 +193,7 @@ def cmd_latency_histogram(c, argv):
     return r.map_header(len(parts)) + b"".join(parts)
 
 
-@command("latency|help")
-def cmd_latency_help(c, argv):
-    return help_reply("LATENCY", [
-        "DOCTOR",
-        "    Return a human readable latency analysis report.",
-        "GRAPH <event>",
-        "    Return an ASCII latency graph for the <event> class.",
-        "HISTORY <event>",
-        "    Return time-latency samples for the <event> class.",
-        "LATEST",
-        "    Return the latest latency samples for all events.",
-        "RESET [<event> ...]",
-        "    Reset latency data of one or more <event> classes.",
-        "    (default: reset all data for all event classes)",
-        "HISTOGRAM [COMMAND ...]",
-        "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
-        "    If no commands are specified then all histograms are replied.",
-    ])
-
-
+command("latency|help")(lambda c, argv: help_reply("LATENCY"))
 def lookup_command_by_name(srv, name):
     """A Command by its full name ('get', 'config|get'), case-insensitive."""
     s = name.decode("utf-8", "replace").lower() if isinstance(name, bytes) else name.lower()

@@ -4,6 +4,7 @@ IDs are ints (``ms << 64 | seq``, see types/stream.py). Argument checks and
 error texts follow Redis 7.2's t_stream.c, verified against redis-server.
 """
 from shardis.commands import command
+from shardis.commands.util import help_reply
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int
 from shardis.protocol.resp import OK, CZERO, CONE, bulk, integer, error
@@ -603,32 +604,9 @@ def cmd_xgroup_delconsumer(c, argv):
     return integer(pending)
 
 
-_XGROUP_HELP = [
-    b"XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-    b"CREATE <key> <groupname> <id|$> [option]",
-    b"    Create a new consumer group. Options are:",
-    b"    * MKSTREAM",
-    b"      Create the empty stream if it does not exist.",
-    b"    * ENTRIESREAD entries_read",
-    b"      Set the group's entries_read counter (internal use).",
-    b"CREATECONSUMER <key> <groupname> <consumer>",
-    b"    Create a new consumer in the specified group.",
-    b"DELCONSUMER <key> <groupname> <consumer>",
-    b"    Remove the specified consumer.",
-    b"DESTROY <key> <groupname>",
-    b"    Remove the specified group.",
-    b"SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
-    b"    Set the current group ID and entries_read counter.",
-    b"HELP",
-    b"    Prints this help.",
-]
 
 
-@command("xgroup|help")
-def cmd_xgroup_help(c, argv):
-    return b"*%d\r\n" % len(_XGROUP_HELP) + b"".join(b"+%s\r\n" % l for l in _XGROUP_HELP)
-
-
+command("xgroup|help")(lambda c, argv: help_reply("XGROUP"))
 # -- XREAD / XREADGROUP ----------------------------------------------------------------
 def _deliver(c, s, g, cons, start, count, noack):
     """Serve new entries (> start) to a consumer of group g: returns the list
@@ -1353,19 +1331,6 @@ def cmd_xinfo_consumers(c, argv):
     return b"".join(parts)
 
 
-_XINFO_HELP = [
-    b"XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-    b"CONSUMERS <key> <groupname>",
-    b"    Show consumers of <groupname>.",
-    b"GROUPS <key>",
-    b"    Show the stream consumer groups.",
-    b"STREAM <key> [FULL [COUNT <count>]",
-    b"    Show information about the stream.",
-    b"HELP",
-    b"    Prints this help.",
-]
 
 
-@command("xinfo|help")
-def cmd_xinfo_help(c, argv):
-    return b"*%d\r\n" % len(_XINFO_HELP) + b"".join(b"+%s\r\n" % l for l in _XINFO_HELP)
+command("xinfo|help")(lambda c, argv: help_reply("XINFO"))

@@ -4,6 +4,8 @@ A helper that can fail returns the parsed value or an encoded error reply
 (``bytes`` starting with ``-``); the caller tests ``x.__class__ is bytes`` and
 returns it at once. Error texts are Redis's (see errors.py).
 """
+import os
+
 from shardis.commands import errors as E
 from shardis.util.numbers import LLONG_MIN, LLONG_MAX, parse_int, parse_float  # noqa: F401
 
@@ -85,3 +87,27 @@ def scan_reply(cursor, items):
     for x in items:
         out.append(b"$%d\r\n%s\r\n" % (len(x), x))
     return b"".join(out)
+
+
+# -- HELP ----------------------------------------------------------------------------------
+_HELP_PATH = os.path.join(os.path.dirname(__file__), "help.txt")
+_HELP = {}
+
+
+def help_reply(name):
+    """The HELP reply of container command ``name`` (CLIENT, CONFIG, ...):
+    Redis 7.2's lines, kept as data in help.txt, each a status reply."""
+    if not _HELP:
+        cur = None
+        with open(_HELP_PATH, encoding="utf-8") as f:
+            for line in f:
+                line = line.rstrip("\n")
+                if line.startswith("#") and cur is None:
+                    continue
+                if line.startswith("== "):
+                    cur = _HELP[line[3:]] = []
+                else:
+                    cur.append(b"+%s\r\n" % line.encode())
+        for k, lines in _HELP.items():
+            _HELP[k] = b"*%d\r\n" % len(lines) + b"".join(lines)
+    return _HELP[name]
