@@ -11,7 +11,7 @@ import time
 from shardis.commands import command
 from shardis.commands.util import help_reply
 from shardis.commands import errors as E
-from shardis.commands.util import parse_int
+from shardis.commands.util import parse_int, either
 from shardis.protocol.request import MBULK_BIG_ARG, QUERYBUF_ALLOC, query_buffer
 from shardis.protocol.resp import OK, bulk, error, integer, CZERO, CONE
 
@@ -223,12 +223,8 @@ def cmd_client_kill(c, argv):
         elif opt == b"laddr":
             laddr = val.decode("utf-8", "replace")
         elif opt == b"skipme":
-            v = val.lower()
-            if v == b"yes":
-                skipme = True
-            elif v == b"no":
-                skipme = False
-            else:
+            skipme = either(val.lower(), b"no", b"yes")
+            if skipme is None:
                 return E.SYNTAX
         else:
             return E.SYNTAX

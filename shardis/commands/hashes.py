@@ -21,13 +21,6 @@ from shardis.types import listpack as LP
 from shardis.types.hash import HashLP, HashHT
 from shardis.runtime.propagate import rewrite
 
-_HSET_ARGS = error("ERR wrong number of arguments for 'hset' command")
-_HMSET_ARGS = error("ERR wrong number of arguments for 'hmset' command")
-_NOT_INT_HASH = error("ERR hash value is not an integer")
-_NOT_FLOAT_HASH = error("ERR hash value is not a float")
-_NAN_INF = error("ERR value is NaN or Infinity")
-_NAN_INF_RESULT = error("ERR increment would produce NaN or Infinity")
-_OUT_OF_RANGE = error("ERR value is out of range")
 
 
 def setup(server):
@@ -130,7 +123,7 @@ def batch_hset(c, run, out):
 @command("hset")
 def cmd_hset(c, argv):
     if len(argv) & 1:
-        return _HSET_ARGS
+        return E.HSET_ARGS
     r = _hset(c, argv)
     if r.__class__ is bytes:
         return r
@@ -144,7 +137,7 @@ def cmd_hset(c, argv):
 @command("hmset")
 def cmd_hmset(c, argv):
     if len(argv) & 1:
-        return _HMSET_ARGS
+        return E.HMSET_ARGS
     r = _hset(c, argv)
     if r.__class__ is bytes:
         return r
@@ -228,7 +221,7 @@ def cmd_hincrby(c, argv):
         if old is not None:
             cur = parse_int(old)
             if cur is None:
-                return _NOT_INT_HASH
+                return E.NOT_INT_HASH
     new = cur + incr
     if new > LLONG_MAX or new < LLONG_MIN:
         return E.OVERFLOW
@@ -370,7 +363,7 @@ def cmd_hincrbyfloat(c, argv):
     if incr is None:
         return E.NOT_FLOAT
     if incr.__class__ is str:
-        return _NAN_INF
+        return E.NAN_INF
     key, field = argv[1], argv[2]
     v, err = _hash_for_write(c, key)
     if err is not None:
@@ -381,12 +374,12 @@ def cmd_hincrbyfloat(c, argv):
         if old is not None:
             cur = _parse_ld(old)
             if cur is None:
-                return _NOT_FLOAT_HASH
+                return E.NOT_FLOAT_HASH
             if cur.__class__ is str:
-                return _NAN_INF_RESULT
+                return E.NAN_INF_RESULT
     val = _ld_round(cur + incr)
     if val.__class__ is str:
-        return _NAN_INF_RESULT
+        return E.NAN_INF_RESULT
     out = _fmt_human(val)
     _store_field(c, key, v, field, out)
     srv = c.server
@@ -580,7 +573,7 @@ def cmd_hrandfield(c, argv):
         if n == 4:
             withvalues = True
             if cnt < -(LLONG_MAX // 2) or cnt > LLONG_MAX // 2:
-                return _OUT_OF_RANGE
+                return E.HASH_OUT_OF_RANGE
         return _hrandfield_count(c, argv[1], cnt, withvalues)
     v, err = _read(c, argv[1])
     if err is not None:

@@ -5,7 +5,7 @@ a ListPack is immutable, so every write stores the new value back in
 """
 from shardis.commands import command, batch
 from shardis.commands import errors as E
-from shardis.commands.util import parse_int
+from shardis.commands.util import parse_int, either
 from shardis.protocol.resp import integer, error, CZERO, _INTS, BULK_HDR
 from shardis.runtime import blocking as B
 from shardis.types import list as L
@@ -15,14 +15,6 @@ _LP = ListPack
 _QL = QuickList
 _BYTES = bytes
 
-ERR_POSITIVE = error("ERR value is out of range, must be positive")
-ERR_RANK = error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the "
-                 "second ... or use negative to start from the end of the list")
-ERR_COUNT_NEG = error("ERR COUNT can't be negative")
-ERR_MAXLEN_NEG = error("ERR MAXLEN can't be negative")
-ERR_NUMKEYS = error("ERR numkeys should be greater than 0")
-ERR_COUNT_POS = error("ERR count should be greater than 0")
-ERR_NUMKEYS_BIG = error("ERR numkeys exceeds the number of keys (or args)")  # not used by Redis lists
 
 
 def setup(server):
@@ -178,8 +170,6 @@ def _after_pop(c, db, key, nv, left, n):
             srv.notify(db, "g", "del", key)
 
 
-_ARITY_LPOP = error("ERR wrong number of arguments for 'lpop' command")
-_ARITY_RPOP = error("ERR wrong number of arguments for 'rpop' command")
 
 
 def _pop_generic(c, argv, left):
@@ -200,10 +190,10 @@ def _pop_generic(c, argv, left):
         n = len(x)
         return _HDR[n] + x + b"\r\n" if n < 1024 else b"$%d\r\n%s\r\n" % (n, x)
     if len(argv) > 3:
-        return _ARITY_LPOP if left else _ARITY_RPOP
+        return E.ARITY_LPOP if left else E.ARITY_RPOP
     count = parse_int(argv[2])
     if count is None or count < 0:
-        return ERR_POSITIVE
+        return E.NOT_POSITIVE
     v = db.lookup_write(key)
     if v is None:
         return c.r.nil_array
@@ -338,7 +328,7 @@ def cmd_lpos(c, argv):
             if val is None:
                 return E.NOT_INT
             if val == 0:
-                return ERR_RANK
+                return E.RANK
             if val == -2 ** 63:
                 return error("ERR value is out of range, value must between "
                              "-9223372036854775807 and 9223372036854775807")
@@ -347,13 +337,13 @@ def cmd_lpos(c, argv):
             if val is None:
                 return E.NOT_INT
             if val < 0:
-                return ERR_COUNT_NEG
+                return E.COUNT_NEG
             count = val
         elif opt == b"MAXLEN":
             if val is None:
                 return E.NOT_INT
             if val < 0:
-                return ERR_MAXLEN_NEG
+                return E.MAXLEN_NEG
             maxlen = val
         else:
             return E.SYNTAX
@@ -456,12 +446,8 @@ def _rebuild(v, its):
 
 @command("linsert")
 def cmd_linsert(c, argv):
-    where = argv[2].upper()
-    if where == b"BEFORE":
-        after = False
-    elif where == b"AFTER":
-        after = True
-    else:
+    after = either(argv[2].upper(), b"BEFORE", b"AFTER")
+    if after is None:
         return E.SYNTAX
     db = c.db
     key = argv[1]
@@ -698,7 +684,7 @@ def _parse_mpop(argv, first):
     """(keys, left, count) or an error reply; ``first`` is the numkeys index."""
     nk = parse_int(argv[first])
     if nk is None or nk <= 0:
-        return ERR_NUMKEYS
+        return E.NUMKEYS
     if first + 1 + nk > len(argv) - 1:
         return E.SYNTAX
     keys = argv[first + 1:first + 1 + nk]
@@ -714,7 +700,7 @@ def _parse_mpop(argv, first):
         if argv[i].upper() == b"COUNT" and i + 1 < n and not seen_count:
             cnt = parse_int(argv[i + 1])
             if cnt is None or cnt <= 0:
-                return ERR_COUNT_POS
+                return E.COUNT_POS
             count = cnt
             seen_count = True
             i += 2

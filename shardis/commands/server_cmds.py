@@ -50,24 +50,16 @@ def cmd_role(c, argv):
 
 
 # -- SHUTDOWN -----------------------------------------------------------------------
+_SHUTDOWN_OPTIONS = {b"nosave", b"save", b"now", b"force", b"abort"}
+
+
 @command("shutdown")
 def cmd_shutdown(c, argv):
     srv = c.server
-    save = nosave = now = force = abort = False
-    for a in argv[1:]:
-        o = a.lower()
-        if o == b"nosave":
-            nosave = True
-        elif o == b"save":
-            save = True
-        elif o == b"now":
-            now = True
-        elif o == b"force":
-            force = True
-        elif o == b"abort":
-            abort = True
-        else:
-            return E.SYNTAX
+    opts = {a.lower() for a in argv[1:]}
+    if not opts <= _SHUTDOWN_OPTIONS:
+        return E.SYNTAX
+    save, nosave, abort = b"save" in opts, b"nosave" in opts, b"abort" in opts
     if (abort and len(argv) != 2) or (save and nosave):
         return E.SYNTAX
     if abort:

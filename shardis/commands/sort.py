@@ -249,9 +249,5 @@ def _sort_generic(c, argv, readonly):
     return integer(len(items))
 
 
-@command("sort")
-def cmd_sort(c, argv):
-    return _sort_generic(c, argv, False)
-
-
+command("sort")(lambda c, argv: _sort_generic(c, argv, False))
 command("sort_ro")(lambda c, argv: _sort_generic(c, argv, True))

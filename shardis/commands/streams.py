@@ -14,25 +14,6 @@ from shardis.types.stream import (Stream, Group, Consumer, NACK, U64, MAX_ID,
 
 _CFG = {"max_bytes": 4096, "max_entries": 100}
 
-ERR_INVALID_ID = error("ERR Invalid stream ID specified as stream command argument")
-ERR_XADD_SMALL = error("ERR The ID specified in XADD is equal or smaller than the target "
-                       "stream top item")
-ERR_UNBLOCKED_NOKEY = error("UNBLOCKED the stream key no longer exists")
-ERR_XADD_ARITY = error("ERR wrong number of arguments for 'xadd' command")
-ERR_XADD_ZERO = error("ERR The ID specified in XADD must be greater than 0-0")
-ERR_EXHAUSTED = error("ERR The stream has exhausted the last possible ID, unable to add "
-                      "more items")
-ERR_START_INTERVAL = error("ERR invalid start ID for the interval")
-ERR_END_INTERVAL = error("ERR invalid end ID for the interval")
-ERR_MAXLEN_NEG = error("ERR The MAXLEN argument must be >= 0.")
-ERR_LIMIT_NEG = error("ERR The LIMIT argument must be >= 0.")
-ERR_BOTH_STRAT = error("ERR syntax error, MAXLEN and MINID options at the same time are "
-                       "not compatible")
-ERR_LIMIT_NOSTRAT = error("ERR syntax error, LIMIT cannot be used without specifying a "
-                          "trimming strategy")
-ERR_XTRIM_NOSTRAT = error("ERR syntax error, XTRIM must be called with a trimming strategy")
-ERR_LIMIT_NOAPPROX = error("ERR syntax error, LIMIT cannot be used without the special ~ "
-                           "option")
 
 _ISSPACE = b" \t\n\v\f\r"
 
@@ -114,17 +95,17 @@ def _interval(b, missing_seq, is_start):
     if len(b) > 1 and b[0] == 40:
         v = parse_id(b[1:], missing_seq, strict=True)
         if v is None:
-            return ERR_INVALID_ID
+            return E.INVALID_ID
         if is_start:
             if v == MAX_ID:
-                return ERR_START_INTERVAL
+                return E.START_INTERVAL
             return v + 1
         if v == 0:
-            return ERR_END_INTERVAL
+            return E.END_INTERVAL
         return v - 1
     v = parse_id(b, missing_seq)
     if v is None:
-        return ERR_INVALID_ID
+        return E.INVALID_ID
     return v
 
 
@@ -191,7 +172,7 @@ def _parse_trim(c, argv, i, xadd):
         lo = opt.lower()
         if lo == b"maxlen" and more:
             if strategy is not None:
-                return ERR_BOTH_STRAT
+                return E.BOTH_STRAT
             approx = False
             nxt = argv[i + 1]
             if more >= 2 and nxt == b"~":
@@ -203,13 +184,13 @@ def _parse_trim(c, argv, i, xadd):
             if v is None:
                 return E.NOT_INT
             if v < 0:
-                return ERR_MAXLEN_NEG
+                return E.STREAM_MAXLEN_NEG
             value = v
             i += 1
             strategy = "maxlen"
         elif lo == b"minid" and more:
             if strategy is not None:
-                return ERR_BOTH_STRAT
+                return E.BOTH_STRAT
             approx = False
             nxt = argv[i + 1]
             if more >= 2 and nxt == b"~":
@@ -219,7 +200,7 @@ def _parse_trim(c, argv, i, xadd):
                 i += 1
             v = parse_id(argv[i + 1], 0, strict=True)
             if v is None:
-                return ERR_INVALID_ID
+                return E.INVALID_ID
             value = v
             i += 1
             strategy = "minid"
@@ -228,7 +209,7 @@ def _parse_trim(c, argv, i, xadd):
             if v is None:
                 return E.NOT_INT
             if v < 0:
-                return ERR_LIMIT_NEG
+                return E.STREAM_LIMIT_NEG
             limit = v
             limit_given = True
             i += 1
@@ -237,19 +218,19 @@ def _parse_trim(c, argv, i, xadd):
         elif xadd:
             r = parse_id(opt, 0, strict=True, allow_seq_star=True)
             if r is None:
-                return ERR_INVALID_ID
+                return E.INVALID_ID
             id_info = r
             break
         else:
             return E.SYNTAX
         i += 1
     if limit and strategy is None:
-        return ERR_LIMIT_NOSTRAT
+        return E.LIMIT_NOSTRAT
     if not xadd and strategy is None:
-        return ERR_XTRIM_NOSTRAT
+        return E.XTRIM_NOSTRAT
     if limit_given:
         if not approx:
-            return ERR_LIMIT_NOAPPROX
+            return E.LIMIT_NOAPPROX
     elif approx:
         limit = 100 * _CFG["max_entries"]
         if limit <= 0 or limit > 1000000:
@@ -280,9 +261,9 @@ def cmd_xadd(c, argv):
         i, strategy, value, approx, limit, nomk, id_info = r
         fpos = i + 1
     if n - fpos < 2 or (n - fpos) & 1:
-        return ERR_XADD_ARITY
+        return E.XADD_ARITY
     if id_info is not None and id_info[1] and id_info[0] == 0:
-        return ERR_XADD_ZERO
+        return E.XADD_ZERO
     db = c.db
     key = argv[1]
     s = db.lookup_write(key)
@@ -298,7 +279,7 @@ def cmd_xadd(c, argv):
     if last == MAX_ID:
         if created:
             db.set(key, s)
-        return ERR_EXHAUSTED
+        return E.EXHAUSTED
     if id_info is None:
         ms = c.server.now_ms
         if ms > (last >> 64):
@@ -311,12 +292,12 @@ def cmd_xadd(c, argv):
             if (last & U64) == U64:
                 if created:
                     db.set(key, s)
-                return ERR_XADD_SMALL
+                return E.XADD_SMALL
             sid = last + 1
         if sid <= last:
             if created:
                 db.set(key, s)
-            return ERR_XADD_SMALL
+            return E.XADD_SMALL
     s.append(sid, tuple(argv[fpos:]), _CFG["max_bytes"], _CFG["max_entries"])
     if created:
         db.set(key, s)
@@ -377,7 +358,7 @@ def cmd_xdel(c, argv):
     for a in argv[2:]:
         v = parse_id(a, 0, strict=True)
         if v is None:
-            return ERR_INVALID_ID
+            return E.INVALID_ID
         ids.append(v)
     deleted = 0
     first = False
@@ -517,7 +498,7 @@ def cmd_xgroup_create(c, argv):
     else:
         sid = parse_id(argv[4], 0, strict=True)
         if sid is None:
-            return ERR_INVALID_ID
+            return E.INVALID_ID
     key = argv[2]
     if s is None:
         s = Stream()
@@ -546,7 +527,7 @@ def cmd_xgroup_setid(c, argv):
     else:
         sid = parse_id(argv[4], 0)
         if sid is None:
-            return ERR_INVALID_ID
+            return E.INVALID_ID
     g.last_id = sid
     g.entries_read = er
     c.db.signal(argv[2])
@@ -746,7 +727,7 @@ def _xread(c, argv, group_mode):
             continue
         v = parse_id(arg, 0, strict=True)
         if v is None:
-            return ERR_INVALID_ID
+            return E.INVALID_ID
         ids.append(v)
     out = _serve(c, keys, ids, groups, cname, count, noack, group_mode)
     if out is not None:
@@ -759,7 +740,7 @@ def _xread(c, argv, group_mode):
                 for key in keys:
                     s = c.db.lookup_write(key)
                     if s is None or s.__class__ is not Stream:
-                        return ERR_UNBLOCKED_NOKEY
+                        return E.UNBLOCKED_NOKEY
                     g = _group(s, gname)
                     if g is None:
                         return error(b"NOGROUP No such key '%s' or consumer group '%s' in "
@@ -843,7 +824,7 @@ def cmd_xack(c, argv):
     for a in argv[3:]:
         v = parse_id(a, 0, strict=True)
         if v is None:
-            return ERR_INVALID_ID
+            return E.INVALID_ID
         ids.append(v)
     acked = 0
     for sid in ids:
@@ -986,7 +967,7 @@ def cmd_xclaim(c, argv):
             j += 1
             v = parse_id(argv[j], 0, strict=True)
             if v is None:
-                return ERR_INVALID_ID
+                return E.INVALID_ID
             last_id = v
         else:
             return error(b"ERR Unrecognized XCLAIM option '%s'" % argv[j])
@@ -1129,7 +1110,7 @@ def cmd_xautoclaim(c, argv):
 def cmd_xsetid(c, argv):
     sid = parse_id(argv[2], 0, strict=True)
     if sid is None:
-        return ERR_INVALID_ID
+        return E.INVALID_ID
     added = -1
     maxdel = 0
     n = len(argv)
@@ -1148,7 +1129,7 @@ def cmd_xsetid(c, argv):
         elif o == b"maxdeletedid" and more:
             v = parse_id(argv[i + 1], 0, strict=True)
             if v is None:
-                return ERR_INVALID_ID
+                return E.INVALID_ID
             if sid < v:
                 return error("ERR The ID specified in XSETID is smaller than the provided "
                              "max_deleted_entry_id")

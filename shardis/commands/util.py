@@ -10,6 +10,16 @@ from shardis.commands import errors as E
 from shardis.util.numbers import LLONG_MIN, LLONG_MAX, parse_int, parse_float  # noqa: F401
 
 
+def either(word, when_false, when_true):
+    """An argument that must be one of two words (BEFORE|AFTER, MIN|MAX,
+    no|yes), already case-folded: False, True, or None for anything else."""
+    if word == when_true:
+        return True
+    if word == when_false:
+        return False
+    return None
+
+
 def int_or_error(b, err=None):
     """Parsed integer or the 'not an integer or out of range' error reply."""
     v = parse_int(b)

@@ -9,7 +9,7 @@ from math import copysign as _copysign
 from shardis.commands import command, batch
 from shardis.commands import errors as E
 from shardis.commands.util import parse_scan, scan_table, scan_reply
-from shardis.commands.util import parse_int
+from shardis.commands.util import parse_int, either
 from shardis.protocol.resp import integer, error, CZERO, CONE, format_double
 from shardis.runtime import blocking as B
 from shardis.types import zset as Z
@@ -22,20 +22,6 @@ _INF = float("inf")
 _NEG_INF = float("-inf")
 _NAN = float("nan")
 
-ERR_NAN = error("ERR resulting score is not a number (NaN)")
-ERR_INCR_PAIR = error("ERR INCR option supports a single increment-element pair")
-ERR_XX_NX = error("ERR XX and NX options at the same time are not compatible")
-ERR_GT_LT_NX = error("ERR GT, LT, and/or NX options at the same time are not compatible")
-ERR_MINMAX_FLOAT = error("ERR min or max is not a float")
-ERR_MINMAX_LEX = error("ERR min or max not valid string range item")
-ERR_LIMIT_ONLY = error("ERR syntax error, LIMIT is only supported in combination with either "
-                       "BYSCORE or BYLEX")
-ERR_WITHSCORES_LEX = error("ERR syntax error, WITHSCORES not supported in combination with BYLEX")
-ERR_POSITIVE = error("ERR value is out of range, must be positive")
-ERR_WEIGHT = error("ERR weight value is not a float")
-ERR_NUMKEYS = error("ERR numkeys should be greater than 0")
-ERR_COUNT_POS = error("ERR count should be greater than 0")
-ERR_LIMIT_NEG = error("ERR LIMIT can't be negative")
 
 
 def setup(server):
@@ -249,7 +235,7 @@ def _zadd_pack_one(v, score, m, nx, xx, gt, lt, incr):
         return (v,) + _NOCHANGE
     new = old + score if incr else score
     if new != new:
-        return ERR_NAN
+        return E.NAN
     if (lt and new >= old) or (gt and new <= old):
         return (v,) + _NOCHANGE
     if new == old:
@@ -279,7 +265,7 @@ def _zadd_many(v, pairs, nx, xx, gt, lt, incr):
                 continue
             new = cur + score if incr else score
             if new != new:
-                return ERR_NAN
+                return E.NAN
             if (lt and new >= cur) or (gt and new <= cur):
                 continue
             retscore = new
@@ -295,7 +281,7 @@ def _zadd_many(v, pairs, nx, xx, gt, lt, incr):
                 continue
             new = score
             if new != new:
-                return ERR_NAN
+                return E.NAN
             retscore = new
             processed = 1
             if d is not None:
@@ -330,11 +316,11 @@ def cmd_zadd(c, argv):
     if rest == 0 or rest % 2:
         return E.SYNTAX
     if flags & 32 and rest > 2:
-        return ERR_INCR_PAIR
+        return E.INCR_PAIR
     if flags & 1 and flags & 2:
-        return ERR_XX_NX
+        return E.XX_NX
     if (flags & 4 and flags & 1) or (flags & 8 and flags & 1) or (flags & 4 and flags & 8):
-        return ERR_GT_LT_NX
+        return E.GT_LT_NX
     pairs = []
     while i < n:
         s = _score(argv[i])
@@ -637,9 +623,9 @@ def _parse_range_args(argv, i, kind, rev, allow_withscores=True):
 
 def _range_generic(c, argv, src, a_arg, b_arg, kind, rev, withscores, offset, count, dst=None):
     if offset is not None and kind == 0:
-        return ERR_LIMIT_ONLY
+        return E.LIMIT_ONLY
     if withscores and kind == 2:
-        return ERR_WITHSCORES_LEX
+        return E.WITHSCORES_LEX
     if rev and kind != 0:
         a_arg, b_arg = b_arg, a_arg
     if kind == 0:
@@ -651,12 +637,12 @@ def _range_generic(c, argv, src, a_arg, b_arg, kind, rev, withscores, offset, co
         a = _parse_score_bound(a_arg)
         b = _parse_score_bound(b_arg)
         if a is None or b is None:
-            return ERR_MINMAX_FLOAT
+            return E.MINMAX_FLOAT
     else:
         a = _parse_lex_bound(a_arg)
         b = _parse_lex_bound(b_arg)
         if a is None or b is None:
-            return ERR_MINMAX_LEX
+            return E.MINMAX_LEX
     db = c.db
     v = db.lookup_write(src) if dst is not None else db.lookup_read(src)
     if v is not None and not _is_z(v):
@@ -737,7 +723,7 @@ def cmd_zcount(c, argv):
     a = _parse_score_bound(argv[2])
     b = _parse_score_bound(argv[3])
     if a is None or b is None:
-        return ERR_MINMAX_FLOAT
+        return E.MINMAX_FLOAT
     v, err = _read(c, argv[1])
     if v is None:
         return err or CZERO
@@ -750,7 +736,7 @@ def cmd_zlexcount(c, argv):
     a = _parse_lex_bound(argv[2])
     b = _parse_lex_bound(argv[3])
     if a is None or b is None:
-        return ERR_MINMAX_LEX
+        return E.MINMAX_LEX
     v, err = _read(c, argv[1])
     if v is None:
         return err or CZERO
@@ -811,12 +797,12 @@ def _zremrange(c, argv, kind, event):
         a = _parse_score_bound(argv[2])
         b = _parse_score_bound(argv[3])
         if a is None or b is None:
-            return ERR_MINMAX_FLOAT
+            return E.MINMAX_FLOAT
     else:
         a = _parse_lex_bound(argv[2])
         b = _parse_lex_bound(argv[3])
         if a is None or b is None:
-            return ERR_MINMAX_LEX
+            return E.MINMAX_LEX
     v = c.db.lookup_write(argv[1])
     if v is None:
         return CZERO
@@ -857,7 +843,7 @@ def _zpop(c, argv, maxside):
     if has_count:
         count = parse_int(argv[2])
         if count is None or count < 0:
-            return ERR_POSITIVE
+            return E.NOT_POSITIVE
     db = c.db
     v = db.lookup_write(argv[1])
     if v is None:
@@ -941,17 +927,13 @@ command("zpopmax")(lambda c, argv: _zpop(c, argv, True))
 def _parse_zmpop(argv, first):
     nk = parse_int(argv[first])
     if nk is None or nk <= 0:
-        return ERR_NUMKEYS
+        return E.NUMKEYS
     if first + 1 + nk > len(argv) - 1:
         return E.SYNTAX
     keys = argv[first + 1:first + 1 + nk]
     i = first + 1 + nk
-    w = argv[i].upper()
-    if w == b"MIN":
-        maxside = False
-    elif w == b"MAX":
-        maxside = True
-    else:
+    maxside = either(argv[i].upper(), b"MIN", b"MAX")
+    if maxside is None:
         return E.SYNTAX
     i += 1
     count = 1
@@ -961,7 +943,7 @@ def _parse_zmpop(argv, first):
         if argv[i].upper() == b"COUNT" and i + 1 < n and not seen:
             cnt = parse_int(argv[i + 1])
             if cnt is None or cnt <= 0:
-                return ERR_COUNT_POS
+                return E.COUNT_POS
             count = cnt
             seen = True
             i += 2
@@ -1125,7 +1107,7 @@ def _setop(c, argv, op, store):
             for j in range(nk):
                 w = _score(argv[i + 1 + j])
                 if w is None:
-                    return ERR_WEIGHT
+                    return E.WEIGHT
                 weights[j] = w
             i += nk + 1
         elif op != 2 and u == b"AGGREGATE" and i + 1 < n:
@@ -1213,21 +1195,9 @@ def _setop(c, argv, op, store):
     return integer(len(seq))
 
 
-@command("zunion")
-def cmd_zunion(c, argv):
-    return _setop(c, argv, 0, False)
-
-
-@command("zinter")
-def cmd_zinter(c, argv):
-    return _setop(c, argv, 1, False)
-
-
-@command("zdiff")
-def cmd_zdiff(c, argv):
-    return _setop(c, argv, 2, False)
-
-
+command("zunion")(lambda c, argv: _setop(c, argv, 0, False))
+command("zinter")(lambda c, argv: _setop(c, argv, 1, False))
+command("zdiff")(lambda c, argv: _setop(c, argv, 2, False))
 command("zunionstore")(lambda c, argv: _setop(c, argv, 0, True))
 command("zinterstore")(lambda c, argv: _setop(c, argv, 1, True))
 command("zdiffstore")(lambda c, argv: _setop(c, argv, 2, True))
@@ -1250,7 +1220,7 @@ def cmd_zintercard(c, argv):
         if argv[i].upper() == b"LIMIT" and i + 1 < n:
             lim = parse_int(argv[i + 1])
             if lim is None or lim < 0:
-                return ERR_LIMIT_NEG
+                return E.LIMIT_NEG
             limit = lim
             i += 2
         else:
