@@ -7,7 +7,7 @@ are written become ``bytearray`` values (Redis's unshared raw strings).
 """
 from shardis.commands import command
 from shardis.commands import errors as E
-from shardis.commands.util import parse_int
+from shardis.commands.util import parse_int, clamp_range, either
 from shardis.protocol.resp import CZERO, CONE, CNEG1, integer, error
 
 _BYTES = bytes
@@ -116,27 +116,9 @@ def _bits_value(v, bs, be):
     return x & ((1 << (be - bs + 1)) - 1)
 
 
-def _norm_range(start, end, totlen):
-    if start < 0:
-        start += totlen
-    if end < 0:
-        end += totlen
-    if start < 0:
-        start = 0
-    if end < 0:
-        end = 0
-    if end >= totlen:
-        end = totlen - 1
-    return start, end
-
-
 def _unit(arg):
-    u = arg.lower()
-    if u == b"bit":
-        return True
-    if u == b"byte":
-        return False
-    return None
+    """True for BIT, False for BYTE, None for anything else."""
+    return either(arg.lower(), b"byte", b"bit")
 
 
 @command("bitcount")
@@ -164,7 +146,7 @@ def cmd_bitcount(c, argv):
     if start < 0 and end < 0 and start > end:
         return CZERO
     totlen = len(v) * 8 if isbit else len(v)
-    start, end = _norm_range(start, end, totlen)
+    start, end = clamp_range(start, end, totlen)
     if start > end:
         return CZERO
     if isbit:
@@ -207,7 +189,7 @@ def cmd_bitpos(c, argv):
     totlen = len(v) * 8 if isbit else len(v)
     if end is None:
         end = totlen - 1
-    start, end = _norm_range(start, end, totlen)
+    start, end = clamp_range(start, end, totlen)
     if start > end:
         return CNEG1
     if isbit:

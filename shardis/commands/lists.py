@@ -5,7 +5,7 @@ a ListPack is immutable, so every write stores the new value back in
 """
 from shardis.commands import command, batch
 from shardis.commands import errors as E
-from shardis.commands.util import parse_int, either
+from shardis.commands.util import parse_int, either, rank_range, parse_mpop
 from shardis.protocol.resp import integer, error, CZERO, _INTS, BULK_HDR
 from shardis.runtime import blocking as B
 from shardis.types import list as L
@@ -282,20 +282,6 @@ def cmd_lindex(c, argv):
     return b"$%d\r\n%s\r\n" % (len(x), x)
 
 
-def _norm_range(start, end, n):
-    if start < 0:
-        start += n
-    if end < 0:
-        end += n
-    if start < 0:
-        start = 0
-    if start > end or start >= n:
-        return None
-    if end >= n:
-        end = n - 1
-    return start, end
-
-
 @command("lrange")
 def cmd_lrange(c, argv):
     start = parse_int(argv[2])
@@ -306,7 +292,7 @@ def cmd_lrange(c, argv):
     if v is None:
         return err or c.r.empty_array
     n = L.length(v)
-    r = _norm_range(start, end, n)
+    r = rank_range(start, end, n)
     if r is None:
         return c.r.empty_array
     return _bulk_items(L.range_(v, r[0], r[1]))
@@ -548,7 +534,7 @@ def cmd_ltrim(c, argv):
     if not _is_list(v):
         return E.WRONGTYPE
     n = L.length(v)
-    r = _norm_range(start, end, n)
+    r = rank_range(start, end, n)
     srv = c.server
     if r is None:
         db.delete(key)
@@ -579,12 +565,8 @@ def cmd_ltrim(c, argv):
 
 # -- moves ----------------------------------------------------------------------------
 def _parse_where(b):
-    u = b.upper()
-    if u == b"LEFT":
-        return True
-    if u == b"RIGHT":
-        return False
-    return None
+    """True for LEFT, False for RIGHT, None for anything else."""
+    return either(b.upper(), b"RIGHT", b"LEFT")
 
 
 def _lmove_core(c, src, dst, from_left, to_left):
@@ -680,38 +662,9 @@ def _mpop_serve(c, keys, left, count, with_key_reply=True):
     return None
 
 
-def _parse_mpop(argv, first):
-    """(keys, left, count) or an error reply; ``first`` is the numkeys index."""
-    nk = parse_int(argv[first])
-    if nk is None or nk <= 0:
-        return E.NUMKEYS
-    if first + 1 + nk > len(argv) - 1:
-        return E.SYNTAX
-    keys = argv[first + 1:first + 1 + nk]
-    i = first + 1 + nk
-    left = _parse_where(argv[i])
-    if left is None:
-        return E.SYNTAX
-    i += 1
-    count = 1
-    seen_count = False
-    n = len(argv)
-    while i < n:
-        if argv[i].upper() == b"COUNT" and i + 1 < n and not seen_count:
-            cnt = parse_int(argv[i + 1])
-            if cnt is None or cnt <= 0:
-                return E.COUNT_POS
-            count = cnt
-            seen_count = True
-            i += 2
-        else:
-            return E.SYNTAX
-    return keys, left, count
-
-
 @command("lmpop")
 def cmd_lmpop(c, argv):
-    p = _parse_mpop(argv, 1)
+    p = parse_mpop(argv, 1, b"RIGHT", b"LEFT")
     if p.__class__ is _BYTES:
         return p
     keys, left, count = p
@@ -797,7 +750,7 @@ def cmd_blmpop(c, argv):
     deadline = B.parse_timeout(c, argv[1])
     if deadline.__class__ is _BYTES:
         return deadline
-    p = _parse_mpop(argv, 2)
+    p = parse_mpop(argv, 2, b"RIGHT", b"LEFT")
     if p.__class__ is _BYTES:
         return p
     keys, left, count = p

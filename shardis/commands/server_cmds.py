@@ -171,13 +171,10 @@ def cmd_latency_histogram(c, argv):
     r = c.r
     parts = []
     for cmd in cmds:
-        h = cmd.hist
-        if not h:
-            continue
-        total = sum(h)
+        total = cmd.calls
         if not total:
             continue
-        cdf = hist_cdf_usec(h)
+        cdf = hist_cdf_usec(cmd.hist)
         body = r.map_header(len(cdf)) + b"".join(integer(u) + integer(n) for u, n in cdf)
         name = cmd.fullname.encode()
         parts.append(bulk(name) + r.map_header(2) + bulk(b"calls") + integer(total)

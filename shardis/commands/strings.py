@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from shardis.commands import command, batch
 from shardis.commands import errors as E
-from shardis.commands.util import parse_int, LLONG_MAX, LLONG_MIN
+from shardis.commands.util import parse_int, LLONG_MAX, LLONG_MIN, clamp_range
 from shardis.runtime.propagate import rewrite, del_command
 from shardis.protocol.resp import OK, CZERO, CONE, EMPTY_BULK, bulk, integer, error
 from shardis.protocol.resp import _INTS     # integer()'s shared replies, inlined in INCR
@@ -343,23 +343,14 @@ def _getrange(c, argv):
     n = len(v)
     if start < 0 and end < 0 and start > end:
         return EMPTY_BULK
-    if start < 0:
-        start += n
-    if end < 0:
-        end += n
-    if start < 0:
-        start = 0
-    if end < 0:
-        end = 0
-    if end >= n:
-        end = n - 1
+    start, end = clamp_range(start, end, n)
     if start > end or n == 0:
         return EMPTY_BULK
     return bulk(v[start:end + 1])
 
 
-command("getrange")(lambda c, argv: _getrange(c, argv))
-command("substr")(lambda c, argv: _getrange(c, argv))
+command("getrange")(_getrange)
+command("substr")(_getrange)
 
 
 @command("setrange")

@@ -20,6 +20,59 @@ def either(word, when_false, when_true):
     return None
 
 
+def rank_range(start, end, n):
+    """Redis's rule for an index pair over ``n`` elements (LRANGE, LTRIM,
+    ZRANGE by rank...): negatives count from the end, the result is clamped,
+    inclusive, as (start, end), or None when it selects nothing."""
+    if start < 0:
+        start += n
+    if end < 0:
+        end += n          # still negative: nothing (unlike clamp_range)
+    if start < 0:
+        start = 0
+    if start > end or start >= n:
+        return None
+    return start, min(end, n - 1)
+
+
+def clamp_range(start, end, n):
+    """GETRANGE's, BITCOUNT's and BITPOS's rule for an offset pair over ``n``
+    bytes or bits: negatives count from the end, both clamped to
+    0..n-1 (end may then be below start: an empty range)."""
+    if start < 0:
+        start = max(start + n, 0)
+    if end < 0:
+        end = max(end + n, 0)
+    return start, min(end, n - 1)
+
+
+def parse_mpop(argv, first, when_false, when_true):
+    """LMPOP/BLMPOP/ZMPOP/BZMPOP: ``numkeys key... (A|B) [COUNT n]`` from
+    ``argv[first]``: (keys, side, count) with side True for ``when_true``,
+    or an error reply."""
+    nk = parse_int(argv[first])
+    if nk is None or nk <= 0:
+        return E.NUMKEYS
+    if first + 1 + nk > len(argv) - 1:
+        return E.SYNTAX
+    keys = argv[first + 1:first + 1 + nk]
+    i = first + 1 + nk
+    side = either(argv[i].upper(), when_false, when_true)
+    if side is None:
+        return E.SYNTAX
+    count = None            # options are checked in order, as Redis does
+    n = len(argv)
+    i += 1
+    while i < n:
+        if count is not None or argv[i].upper() != b"COUNT" or i + 1 == n:
+            return E.SYNTAX
+        count = parse_int(argv[i + 1])
+        if count is None or count <= 0:
+            return E.COUNT_POS
+        i += 2
+    return keys, side, count or 1
+
+
 def int_or_error(b, err=None):
     """Parsed integer or the 'not an integer or out of range' error reply."""
     v = parse_int(b)

@@ -9,7 +9,7 @@ from math import copysign as _copysign
 from shardis.commands import command, batch
 from shardis.commands import errors as E
 from shardis.commands.util import parse_scan, scan_table, scan_reply
-from shardis.commands.util import parse_int, either
+from shardis.commands.util import parse_int, rank_range, parse_mpop
 from shardis.protocol.resp import integer, error, CZERO, CONE, format_double
 from shardis.runtime import blocking as B
 from shardis.types import zset as Z
@@ -542,17 +542,10 @@ def _select(seq, kind, a, b, rev, offset, count):
     """Items of a range in output order, as a list of (score, member)."""
     n = len(seq)
     if kind == 0:   # by rank
-        start, end = a, b
-        if start < 0:
-            start += n
-        if end < 0:
-            end += n
-        if start < 0:
-            start = 0
-        if start > end or start >= n:
+        r = rank_range(a, b, n)
+        if r is None:
             return []
-        if end >= n:
-            end = n - 1
+        start, end = r
         if rev:
             lo, hi = n - 1 - end, n - start
             out = list(seq[lo:hi])
@@ -924,34 +917,6 @@ command("zpopmin")(lambda c, argv: _zpop(c, argv, False))
 command("zpopmax")(lambda c, argv: _zpop(c, argv, True))
 
 
-def _parse_zmpop(argv, first):
-    nk = parse_int(argv[first])
-    if nk is None or nk <= 0:
-        return E.NUMKEYS
-    if first + 1 + nk > len(argv) - 1:
-        return E.SYNTAX
-    keys = argv[first + 1:first + 1 + nk]
-    i = first + 1 + nk
-    maxside = either(argv[i].upper(), b"MIN", b"MAX")
-    if maxside is None:
-        return E.SYNTAX
-    i += 1
-    count = 1
-    seen = False
-    n = len(argv)
-    while i < n:
-        if argv[i].upper() == b"COUNT" and i + 1 < n and not seen:
-            cnt = parse_int(argv[i + 1])
-            if cnt is None or cnt <= 0:
-                return E.COUNT_POS
-            count = cnt
-            seen = True
-            i += 2
-        else:
-            return E.SYNTAX
-    return keys, maxside, count
-
-
 def _zmpop_serve(c, keys, maxside, count, check_type=True):
     db = c.db
     for key in keys:
@@ -970,7 +935,7 @@ def _zmpop_serve(c, keys, maxside, count, check_type=True):
 
 @command("zmpop")
 def cmd_zmpop(c, argv):
-    p = _parse_zmpop(argv, 1)
+    p = parse_mpop(argv, 1, b"MIN", b"MAX")
     if p.__class__ is _BYTES:
         return p
     r = _zmpop_serve(c, *p)
@@ -1010,7 +975,7 @@ def cmd_bzmpop(c, argv):
     deadline = B.parse_timeout(c, argv[1])
     if deadline.__class__ is _BYTES:
         return deadline
-    p = _parse_zmpop(argv, 2)
+    p = parse_mpop(argv, 2, b"MIN", b"MAX")
     if p.__class__ is _BYTES:
         return p
     keys, maxside, count = p

@@ -542,8 +542,6 @@ def sec_latencystats(server):
     out = []
     for cmd in _iter_commands(server):
         h = cmd.hist
-        if not h:
-            continue
         total = sum(h)
         if not total:
             continue
