@@ -8,6 +8,7 @@ from shardis.commands.util import help_reply
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int
 from shardis.protocol.resp import OK, CZERO, CONE, bulk, integer, error
+from shardis.runtime.propagate import rewrite
 from shardis.runtime import blocking as B
 from shardis.types.stream import (Stream, Group, Consumer, NACK, U64, MAX_ID,
                                   INVALID_READ)
@@ -252,7 +253,7 @@ def cmd_xadd(c, argv):
     if argv[2] == b"*":
         # the common case: no options, automatic ID
         strategy = id_info = None
-        nomk = False
+        nomk = approx = False
         fpos = 3
     else:
         r = _parse_trim(c, argv, 2, True)
@@ -313,7 +314,32 @@ def cmd_xadd(c, argv):
     if db.blocking_keys:
         B.signal_ready(db, key)
     sb = b"%d-%d" % (sid >> 64, sid & U64)
+    if srv.propagate_on and (id_info is None or not id_info[1] or approx):
+        _propagate_exact(c, argv, fpos - 1, sb, s, strategy, approx)
     return b"$%d\r\n%s\r\n" % (len(sb), sb)
+
+
+def _propagate_exact(c, argv, id_at, sid, s, strategy, approx):
+    """XADD/XTRIM as replaying them gives the same stream: the ID that was
+    generated in place of ``*`` (or ``ms-*``), and an approximate trim (``~``,
+    whose effect depends on node boundaries) as the exact trim it amounted to:
+    MAXLEN = the length now, MINID = the first ID now (Redis's
+    streamRewriteApproxSpecifier / streamRewriteTrimArgument)."""
+    out = list(argv)
+    if id_at is not None:
+        out[id_at] = sid
+    if approx:
+        for j in range(2, id_at if id_at is not None else len(out)):
+            if out[j].lower() in (b"maxlen", b"minid") and out[j + 1] == b"~":
+                out[j + 1] = b"="
+                if strategy == "maxlen":
+                    out[j + 2] = b"%d" % s.length
+                elif s.length:
+                    f = s.first_id
+                    out[j + 2] = b"%d-%d" % (f >> 64, f & U64)
+                # (an emptied stream: the given MINID, exact, removes it all too)
+                break
+    rewrite(c, *out)
 
 
 @command("xtrim")
@@ -334,6 +360,8 @@ def cmd_xtrim(c, argv):
         db.signal(key)
         _notify(c, "xtrim", key)
         c.server.dirty += deleted
+        if approx and c.server.propagate_on:
+            _propagate_exact(c, argv, None, None, s, strategy, approx)
     return integer(deleted)
 
 

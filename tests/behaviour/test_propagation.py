@@ -161,6 +161,13 @@ def random_write(rng, now_ms):
                             b"f", m],
                            [b"XDEL", st, b"%d-0" % rng.randrange(1, 50)],
                            [b"XTRIM", st, b"MAXLEN", b"%d" % rng.randrange(2, 10)],
+                           # generated IDs and approximate trims: propagated as what they did
+                           [b"XADD", st, b"*", b"f", m],
+                           [b"XADD", st, b"MAXLEN", b"~", b"%d" % rng.randrange(1, 150), b"*",
+                            b"f", m],
+                           [b"XADD", st, b"%d-*" % rng.randrange(1, 50), b"g", m],
+                           [b"XTRIM", st, b"MINID", b"~", b"%d" % (now_ms - 5)],
+                           [b"XTRIM", st, b"MAXLEN", b"~", b"%d" % rng.randrange(0, 150)],
                            [b"XGROUP", b"CREATE", st, b"grp", b"0"]])
     if pick in (21, 22):
         return rng.choice([[b"DEL", anyk, k2], [b"UNLINK", anyk], [b"PERSIST", anyk],
