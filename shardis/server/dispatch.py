@@ -148,12 +148,13 @@ class Dispatcher:
         srv = self.srv
         if flags & F_TRACKING:
             srv.tracking.before(c)
-        if flags & F_NO_TOUCH and cmd.fullname != "touch":
-            srv.no_touch = True
+        if flags & F_NO_TOUCH:
+            prev = srv.no_touch         # (EXEC's commands nest here)
+            srv.no_touch = cmd.fullname != "touch"
             try:
                 reply = self.call(c, argv, cmd, _perf_ns())
             finally:
-                srv.no_touch = False
+                srv.no_touch = prev
         else:
             reply = self.call(c, argv, cmd, _perf_ns())
         if flags & F_TRACKING:
