@@ -8,7 +8,7 @@ from shardis.commands.util import help_reply
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int
 from shardis.protocol.resp import OK, CZERO, CONE, bulk, integer, error
-from shardis.runtime.propagate import rewrite
+from shardis.runtime.propagate import rewrite, also, prevent
 from shardis.runtime import blocking as B
 from shardis.types.stream import (Stream, Group, Consumer, NACK, U64, MAX_ID,
                                   INVALID_READ)
@@ -460,6 +460,7 @@ def _create_consumer(c, g, name, key):
     cons = Consumer(name, _now(c))
     g.consumers[name] = cons
     _notify(c, "xgroup-createconsumer", key)
+    also(c, b"XGROUP", b"CREATECONSUMER", key, g.name, name)
     return cons
 
 
@@ -617,7 +618,7 @@ def cmd_xgroup_delconsumer(c, argv):
 
 command("xgroup|help")(lambda c, argv: help_reply("XGROUP"))
 # -- XREAD / XREADGROUP ----------------------------------------------------------------
-def _deliver(c, s, g, cons, start, count, noack):
+def _deliver(c, key, s, g, cons, start, count, noack):
     """Serve new entries (> start) to a consumer of group g: returns the list
     of (id, items) and updates the group and the PELs."""
     lst = s.range(start, MAX_ID, count)
@@ -643,11 +644,13 @@ def _deliver(c, s, g, cons, start, count, noack):
                 nack.delivery_time = now
                 nack.delivery_count = 1
                 cons.pel.add(sid, nack)
+            _propagate_claim(c, key, g, cons, sid, nack)
+    _propagate_group_position(c, key, g)
     cons.active_time = now
     return lst
 
 
-def _history(c, s, cons, start, count):
+def _history(c, key, g, s, cons, start, count):
     """Entries of the consumer's own PEL with ID >= start (XREADGROUP with
     an explicit ID). Deleted entries come back as [id, nil]."""
     ids = cons.pel.from_id(start)
@@ -665,7 +668,26 @@ def _history(c, s, cons, start, count):
             nack.delivery_time = now
             nack.delivery_count += 1
             parts.append(_entry(sid, items))
+            _propagate_claim(c, key, g, cons, sid, nack)
     return b"".join(parts)
+
+
+def _propagate_claim(c, key, g, cons, sid, nack):
+    """What an XREADGROUP did to one PEL entry, as Redis propagates it: an
+    XCLAIM that sets its owner, delivery time and count exactly."""
+    if c.server.propagate_on:
+        also(c, b"XCLAIM", key, g.name, cons.name, b"0", b"%d-%d" % (sid >> 64, sid & U64),
+             b"TIME", b"%d" % nack.delivery_time, b"RETRYCOUNT", b"%d" % nack.delivery_count,
+             b"FORCE", b"JUSTID", b"LASTID", b"%d-%d" % (g.last_id >> 64, g.last_id & U64))
+
+
+def _propagate_group_position(c, key, g):
+    """The group's last-delivered ID and entries-read counter after an
+    XREADGROUP (Redis's streamPropagateGroupID)."""
+    if c.server.propagate_on:
+        also(c, b"XGROUP", b"SETID", key, g.name,
+             b"%d-%d" % (g.last_id >> 64, g.last_id & U64),
+             b"ENTRIESREAD", b"%d" % g.entries_read)
 
 
 def _xread(c, argv, group_mode):
@@ -789,6 +811,8 @@ def _nil_array_reply(c):
 
 def _serve(c, keys, ids, groups, cname, count, noack, group_mode):
     """Serve synchronously what can be served; None if nothing."""
+    if group_mode:
+        prevent(c)          # XREADGROUP is propagated as its effects (also, below)
     db = c.db
     parts = []
     nserved = 0
@@ -805,11 +829,11 @@ def _serve(c, keys, ids, groups, cname, count, noack, group_mode):
                 cons = _create_consumer(c, g, cname, key)
             cons.seen_time = _now(c)
             if gt is not None:
-                body = _history(c, s, cons, gt + 1 if gt != MAX_ID else gt, count)
+                body = _history(c, key, g, s, cons, gt + 1 if gt != MAX_ID else gt, count)
             else:
                 if not s.length or s.last_valid_id() <= g.last_id:
                     continue
-                lst = _deliver(c, s, g, cons, g.last_id + 1, count, noack)
+                lst = _deliver(c, key, s, g, cons, g.last_id + 1, count, noack)
                 body = _entries(lst)
             c.server.dirty += 1
         else:

@@ -279,8 +279,11 @@ def handle_ready_keys(srv):
                 reply = st.serve(c)
                 if reply is None:
                     continue
-                if srv.propagate_on and st.prop is not None:
-                    srv.propagation.emit(db.id, list(st.prop))
+                if srv.propagate_on:
+                    if st.prop is not None:
+                        srv.propagation.emit(db.id, list(st.prop))
+                    else:
+                        srv.propagation.flush()     # what serve() added (XREADGROUP's effects)
                 _detach(c, st)
                 _account(c, st, _perf_ns() - t)
                 _finish(c, reply)

@@ -168,7 +168,15 @@ def random_write(rng, now_ms):
                            [b"XADD", st, b"%d-*" % rng.randrange(1, 50), b"g", m],
                            [b"XTRIM", st, b"MINID", b"~", b"%d" % (now_ms - 5)],
                            [b"XTRIM", st, b"MAXLEN", b"~", b"%d" % rng.randrange(0, 150)],
-                           [b"XGROUP", b"CREATE", st, b"grp", b"0"]])
+                           [b"XGROUP", b"CREATE", st, b"grp", b"0"],
+                           # consumer groups: XREADGROUP goes as XCLAIM/XGROUP SETID/CREATECONSUMER
+                           [b"XREADGROUP", b"GROUP", b"grp", b"c%d" % rng.randrange(3), b"COUNT",
+                            b"%d" % rng.randrange(1, 4), b"STREAMS", st, b">"],
+                           [b"XREADGROUP", b"GROUP", b"grp", b"c%d" % rng.randrange(3), b"NOACK",
+                            b"STREAMS", st, b">"],
+                           [b"XREADGROUP", b"GROUP", b"grp", b"c%d" % rng.randrange(3),
+                            b"STREAMS", st, b"0"],
+                           [b"XACK", st, b"grp", b"%d-0" % rng.randrange(1, 50)]])
     if pick in (21, 22):
         return rng.choice([[b"DEL", anyk, k2], [b"UNLINK", anyk], [b"PERSIST", anyk],
                            [b"EXPIRE", anyk, b"%d" % rng.randrange(200, 5000)] + rng.choice(
@@ -184,6 +192,16 @@ def random_write(rng, now_ms):
                            [b"MOVE", anyk, b"%d" % rng.randrange(DBS)]])
     if pick == 23:
         return [b"SELECT", b"%d" % rng.randrange(DBS)]
+    if pick in (26, 27, 28):
+        # consumer groups on streams no other command touches
+        q = b"q%d" % rng.randrange(4)
+        return rng.choice([[b"XADD", q, b"*", b"f", m], [b"XADD", q, b"*", b"g", m],
+                           [b"XGROUP", b"CREATE", q, b"grp", b"0", b"MKSTREAM"],
+                           [b"XREADGROUP", b"GROUP", b"grp", b"c%d" % rng.randrange(3), b"COUNT",
+                            b"%d" % rng.randrange(1, 4), b"STREAMS", q, b">"],
+                           [b"XREADGROUP", b"GROUP", b"grp", b"c%d" % rng.randrange(3),
+                            b"STREAMS", q, b"0"],
+                           [b"XREADGROUP", b"GROUP", b"grp", b"c9", b"NOACK", b"STREAMS", q, b">"]])
     if pick == 24:
         return rng.choice([[b"GET", s], [b"EXISTS", anyk], [b"TYPE", k2], [b"LLEN", l],
                            [b"SCARD", h.replace(b"h", b"e", 1)], [b"ZCARD", z], [b"PFCOUNT", _keys(rng, b"p", 5)]])
@@ -258,8 +276,10 @@ def dump(call, dbs=DBS):
                 flat = call(b"ZRANGE", k, b"0", b"-1", b"WITHSCORES")
                 v = [(m, float(sc)) for m, sc in zip(flat[::2], flat[1::2])]
             elif t == b"stream":
-                v = (call(b"XRANGE", k, b"-", b"+"),
-                     call(b"XINFO", b"GROUPS", k))
+                groups = call(b"XINFO", b"GROUPS", k)
+                v = (call(b"XRANGE", k, b"-", b"+"), groups,
+                     [call(b"XPENDING", k, g[1]) for g in groups],
+                     [[c[:4] for c in call(b"XINFO", b"CONSUMERS", k, g[1])] for g in groups])
             elif t == b"none":
                 continue        # expired between SCAN and TYPE
             else:
