@@ -984,30 +984,36 @@ done:
     return res;
 }
 
+/* keys()/values()/items() (what = 1, 2, 3) from a vector that a collect
+ * call filled (rc < 0: it ran out of memory); the vector is freed here. */
+static PyObject *listing_of(int rc, int lay, pvec *v, int what)
+{
+    PyObject *r = rc < 0 ? PyErr_NoMemory() : materialize(lay, v, what);
+    pv_free(v);
+    return r;
+}
+
+/* An iterator over a snapshot list (NULL passes through). */
+static PyObject *iter_of(PyObject *keys)
+{
+    if (!keys) return NULL;
+    PyObject *it = PyObject_GetIter(keys);
+    Py_DECREF(keys);
+    return it;
+}
+
 static PyObject *kt_listing(KeyTable *t, int what)
 {
     pvec v = {0};
-    if (kt_collect_all(t, 0, &v) < 0) {
-        pv_free(&v);
-        return PyErr_NoMemory();
-    }
-    PyObject *r = materialize(LAY_KT, &v, what);
-    pv_free(&v);
-    return r;
+    int rc = kt_collect_all(t, 0, &v);
+    return listing_of(rc, LAY_KT, &v, what);
 }
 
 static PyObject *KT_keys(KeyTable *t, PyObject *Py_UNUSED(i)) { return kt_listing(t, 1); }
 static PyObject *KT_values(KeyTable *t, PyObject *Py_UNUSED(i)) { return kt_listing(t, 2); }
 static PyObject *KT_items(KeyTable *t, PyObject *Py_UNUSED(i)) { return kt_listing(t, 3); }
 
-static PyObject *KT_iter(KeyTable *t)
-{
-    PyObject *keys = kt_listing(t, 1);
-    if (!keys) return NULL;
-    PyObject *it = PyObject_GetIter(keys);
-    Py_DECREF(keys);
-    return it;
-}
+static PyObject *KT_iter(KeyTable *t) { return iter_of(kt_listing(t, 1)); }
 
 static PyObject *KT_clear_m(KeyTable *t, PyObject *Py_UNUSED(i))
 {
@@ -1726,27 +1732,15 @@ static PyObject *STs_remove(SubTable *s, PyObject *m)
 static PyObject *st_listing(SubTable *s, int what)
 {
     pvec v = {0};
-    if (ht_collect(&s->h, &v) < 0) {
-        pv_free(&v);
-        return PyErr_NoMemory();
-    }
-    PyObject *r = materialize(st_lay(s), &v, what);
-    pv_free(&v);
-    return r;
+    int rc = ht_collect(&s->h, &v);
+    return listing_of(rc, st_lay(s), &v, what);
 }
 
 static PyObject *ST_keys(SubTable *s, PyObject *Py_UNUSED(i)) { return st_listing(s, 1); }
 static PyObject *ST_values(SubTable *s, PyObject *Py_UNUSED(i)) { return st_listing(s, 2); }
 static PyObject *ST_items(SubTable *s, PyObject *Py_UNUSED(i)) { return st_listing(s, 3); }
 
-static PyObject *ST_iter(SubTable *s)
-{
-    PyObject *keys = st_listing(s, 1);
-    if (!keys) return NULL;
-    PyObject *it = PyObject_GetIter(keys);
-    Py_DECREF(keys);
-    return it;
-}
+static PyObject *ST_iter(SubTable *s) { return iter_of(st_listing(s, 1)); }
 
 static PyObject *ST_clear_m(SubTable *s, PyObject *Py_UNUSED(i))
 {

@@ -17,21 +17,9 @@ import pytest
 
 from tests.resp_client import RawClient
 from tests.servers import ROOT, free_port, wait_ping
-from tests.interop.test_startup import REDIS
+from tests.interop.test_startup import REDIS, _env, _cmd
 
 KINDS = ["shardis"] + (["redis"] if REDIS else [])
-
-
-def _env():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    return env
-
-
-def _cmd(kind, args):
-    if kind == "redis":
-        return [REDIS, *args]
-    return [sys.executable, "-m", "shardis", *args]
 
 
 def _alive(pid):
