@@ -1452,21 +1452,25 @@ typedef struct {
     PyObject_HEAD
     htab h;
     int64_t ebytes;
+    int lay;                 /* LAY_HASH or LAY_SET, fixed at creation (subclasses too) */
 } SubTable;
 
 static PyTypeObject HashTableType, SetTableType;
 
-static inline int st_lay(const SubTable *s) { return Py_TYPE(s) == &SetTableType ? LAY_SET : LAY_HASH; }
+static inline int st_lay(const SubTable *s) { return s->lay; }
 
 static PyObject *ST_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 {
-    if (PyTuple_GET_SIZE(args) || (kw && PyDict_GET_SIZE(kw))) {
+    /* a subclass's own __init__ takes its arguments; the base types take none */
+    int base = type == &HashTableType || type == &SetTableType;
+    if (base && (PyTuple_GET_SIZE(args) || (kw && PyDict_GET_SIZE(kw)))) {
         PyErr_Format(PyExc_TypeError, "%s() takes no arguments", type->tp_name);
         return NULL;
     }
     SubTable *s = (SubTable *)type->tp_alloc(type, 0);
     if (!s) return NULL;
     ht_init(&s->h);
+    s->lay = PyType_IsSubtype(type, &SetTableType) ? LAY_SET : LAY_HASH;
     return (PyObject *)s;
 }
 
@@ -1947,7 +1951,7 @@ static PyTypeObject HashTableType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "shardis.native.HashTable",
     .tp_basicsize = sizeof(SubTable),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "HashTable(): field -> value, both bytes (the hashtable encoding of hashes)",
     .tp_new = ST_new,
     .tp_dealloc = (destructor)ST_dealloc,
@@ -1961,7 +1965,7 @@ static PyTypeObject SetTableType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "shardis.native.SetTable",
     .tp_basicsize = sizeof(SubTable),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "SetTable(): members, bytes (the hashtable encoding of sets)",
     .tp_new = ST_new,
     .tp_dealloc = (destructor)ST_dealloc,
