@@ -7,6 +7,7 @@ from shardis.commands import command
 from shardis.commands import errors as E
 from shardis.commands.util import help_reply
 from shardis.commands.util import parse_int
+from shardis.commands.object_cmds import idle_ms
 from shardis.keyspace import expiry
 from shardis.protocol.resp import OK, bulk, error, integer, raw_array, simple
 from shardis.types import digest as DG
@@ -89,16 +90,12 @@ def string_encoding(v):
     return b"embstr" if len(v) <= 44 else b"raw"
 
 
-def _idle_seconds(db, key, v):
-    """Seconds since the key was last touched, when the keyspace keeps an
-    access clock (the one OBJECT IDLETIME reads), else 0."""
-    acc = getattr(db, "access", None)
-    if acc is None:
+def _idle_seconds(db, key):
+    """Seconds since the key was last accessed (its LRU clock), 0 under an
+    LFU policy, where the field holds the LFU pair."""
+    if db.ctx.lfu_on:
         return 0
-    try:
-        return max(0, acc.idle_ms(key, v)) // 1000
-    except Exception:
-        return 0
+    return idle_ms(db, key) // 1000
 
 
 def _quicklist_fields(v):
@@ -132,21 +129,19 @@ _NOT_QUICKLIST = error("ERR Not a quicklist encoded object.")
 
 def dataset_digest(srv):
     """DEBUG DIGEST of the server's whole dataset (40 hex digits)."""
-    return DG.dataset_digest((db.id, db.data, db.expires) for db in srv.dbs)
+    return DG.dataset_digest((db.id, db.data, db.get_expire) for db in srv.dbs)
 
 
 def _lookup_notouch(c, key):
     """The key's value, expiring it if due, without touching its access
-    time (Redis's objectCommandLookup)."""
-    db = c.db
-    acc = getattr(db, "access", None)
-    if acc is not None:
-        db.access = None
+    field (Redis's objectCommandLookup)."""
+    srv = c.server
+    prev = srv.no_touch
+    srv.no_touch = True
     try:
-        return db.lookup_write(key)
+        return c.db.lookup_write(key)
     finally:
-        if acc is not None:
-            db.access = acc
+        srv.no_touch = prev
 
 
 def _out(lines):
@@ -233,22 +228,15 @@ def cmd_debug(c, argv):
     if sub == b"object" and n == 3:
         key = argv[2]
         db = c.db
-        acc = getattr(db, "access", None)
-        if acc is not None:
-            db.access = None          # DEBUG OBJECT does not touch the key
-        try:
-            v = db.lookup_write(key)
-        finally:
-            if acc is not None:
-                db.access = acc
+        v = _lookup_notouch(c, key)     # DEBUG OBJECT does not touch the key
         if v is None:
             return E.NO_SUCH_KEY
         if v.__class__ is bytes or v.__class__ is bytearray:
             enc = string_encoding(v)
         else:
             enc = v.encoding
-        lru = int(time.time()) & ((1 << 24) - 1)
-        idle = _idle_seconds(db, key, v)
+        lru = db.data.access(key)
+        idle = _idle_seconds(db, key)
         line = (b"Value at:0x%x refcount:1 encoding:%s serializedlength:%d lru:%d "
                 b"lru_seconds_idle:%d" % (id(v), enc, _serialized_len(v), lru, idle))
         if enc == b"quicklist":
@@ -274,8 +262,8 @@ def cmd_debug(c, argv):
         data = db.data
         out = []
         for key in argv[2:]:
-            v = data.get(key)
-            d = DG.ZERO if v is None else DG.value_digest(v, db.expires.get(key) is not None)
+            v = data.peek(key)
+            d = DG.ZERO if v is None else DG.value_digest(v, db.get_expire(key) is not None)
             out.append(b"+%s\r\n" % d.encode())
         return raw_array(out)
     if sub == b"quicklist-packed-threshold" and n == 3:

@@ -4,15 +4,12 @@ TTL/PTTL/EXPIRETIME/PEXPIRETIME, PERSIST.
 
 Active expiry (keyspace.expiry) is installed by ``setup``.
 """
-import itertools
-import random
-import time
-
 from shardis.commands import command
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int, LLONG_MAX, parse_scan, scan_reply
 from shardis.keyspace import expiry
-from shardis.keyspace.scan import HashIndex, compile_glob
+from shardis.keyspace.scan import compile_glob
+from shardis.native import EXPIRED
 from shardis.runtime.propagate import rewrite, del_command
 from shardis.commands.transactions import touch_swapped
 from shardis.protocol.resp import OK, integer, error, bulk, CZERO, CONE, CNEG1, CNEG2
@@ -46,16 +43,16 @@ def _ready(db, key):
 
 
 def read_notouch(db, key):
-    """lookup_read that leaves the key's access time alone (Redis's
+    """lookup_read that leaves the key's access field alone (Redis's
     LOOKUP_NOTOUCH: EXISTS, TYPE, TTL...)."""
-    acc = db.access
-    if acc is None:
+    ctx = db.ctx
+    if ctx.no_touch:
         return db.lookup_read(key)
-    db.access = None
+    ctx.no_touch = True
     try:
         return db.lookup_read(key)
     finally:
-        db.access = acc
+        ctx.no_touch = False
 
 
 def _dup(v):
@@ -97,14 +94,9 @@ command("unlink")(_del_generic)
 def cmd_exists(c, argv):
     db = c.db
     n = 0
-    if db.access is None:
-        for key in argv[1:]:
-            if db.lookup_read(key) is not None:
-                n += 1
-    else:
-        for key in argv[1:]:
-            if read_notouch(db, key) is not None:
-                n += 1
+    for key in argv[1:]:
+        if read_notouch(db, key) is not None:
+            n += 1
     return integer(n)
 
 
@@ -204,7 +196,7 @@ def _rename(c, argv, nx):
         return NO_SUCH_KEY
     if src == dst:
         return CZERO if nx else OK
-    when = db.expires.get(src)
+    when = db.get_expire(src)
     if db.lookup_write(dst) is not None:
         if nx:
             return CZERO
@@ -248,7 +240,7 @@ def cmd_move(c, argv):
     v = src.lookup_write(key)
     if v is None:
         return CZERO
-    when = src.expires.get(key)
+    when = src.get_expire(key)
     if dst.lookup_write(key) is not None:
         return CZERO
     dst.set(key, v)
@@ -293,7 +285,7 @@ def cmd_copy(c, argv):
     v = src.lookup_read(key)
     if v is None:
         return CZERO
-    when = src.expires.get(key)
+    when = src.get_expire(key)
     if dst.lookup_write(newkey) is not None:
         if not replace:
             return CZERO
@@ -311,44 +303,30 @@ def cmd_copy(c, argv):
 
 # -- KEYS / SCAN / RANDOMKEY ------------------------------------------------------------
 
-_BUILD_SLICE = 16384
-_BUILD_BOX = 0.005
-
-
-def _index(db):
-    """The database's SCAN index, brought up to date; None while its first
-    build is still under way (each call advances it by a few milliseconds)."""
-    idx = db.scan_index
-    if idx is None:
-        idx = db.scan_index = HashIndex()
-        if len(db.data) <= _BUILD_SLICE:
-            idx.build(db.data)
-            return idx
-        idx.start_build(db.data)
-    if idx.pending is not None:
-        t0 = time.perf_counter()
-        while not idx.build_step(db.data, _BUILD_SLICE):
-            if time.perf_counter() - t0 > _BUILD_BOX:
-                return None
-        return idx
-    idx.sync(db.data)
-    return idx
+def _live(db, keys):
+    """``keys`` without those past their deadline (read as gone, not expired here)."""
+    data = db.data
+    if not data.volatile_count():
+        return keys
+    now = db.ctx.now_ms
+    ge = data.get_expire
+    out = []
+    for k in keys:
+        d = ge(k)
+        if d is None or d > now:
+            out.append(k)
+    return out
 
 
 @command("keys")
 def cmd_keys(c, argv):
     db = c.db
     pat = argv[1]
-    expires = db.expires
-    now = c.server.now_ms
-    if pat == b"*":
-        if expires:
-            keys = [k for k in db.data if not (k in expires and expires[k] <= now)]
-        else:
-            keys = list(db.data)
-    else:
+    keys = db.data.keys()
+    if pat != b"*":
         m = compile_glob(pat)
-        keys = [k for k in db.data if m(k) and not (k in expires and expires[k] <= now)]
+        keys = [k for k in keys if m(k)]
+    keys = _live(db, keys)
     out = [b"*%d\r\n" % len(keys)]
     for k in keys:
         out.append(b"$%d\r\n%s\r\n" % (len(k), k))
@@ -362,32 +340,25 @@ def cmd_scan(c, argv):
         return opts
     cursor, match, count, typ = opts
     db = c.db
-    idx = _index(db)
-    found = []
-    if idx is None:
-        # the index is still being built: an empty page that keeps the cursor
-        # (only the empty key can hash below 1)
-        nxt = max(cursor, 1)
-        if cursor == 0 and b"" in db.data:
-            found.append(b"")
-    else:
-        nxt = idx.scan(cursor, count, found)
     data = db.data
-    expires = db.expires
+    # the table's own reverse-binary cursor: every key present for the whole
+    # iteration is returned, through growth and shrink of the table
+    nxt, found = data.scan(cursor, count)
     now = c.server.now_ms
     out = []
     for k in found:
         if match is not None and not match(k):
             continue
-        v = data.get(k)
+        v = data.lookup(k, now, False)
         if v is None:
             continue
-        if expires and k in expires and expires[k] <= now:
+        if v is EXPIRED:
             # a visited key that matches the pattern is expired, whatever
             # its type (Redis's type filter looks it up, which expires it)
             db.lookup_write(k)
             if k not in data:
                 continue
+            v = data.peek(k)
         if typ is not None and type_name(v) != typ:
             continue
         out.append(k)
@@ -397,22 +368,14 @@ def cmd_scan(c, argv):
 @command("randomkey")
 def cmd_randomkey(c, argv):
     db = c.db
-    if not db.data:
-        return c.r.nil
-    idx = _index(db)
-    rng = random.randrange
+    data = db.data
     tries = 0
-    while db.data:
-        if idx is None:         # index still building: an O(n) pick, in C
-            key = next(itertools.islice(iter(db.data), rng(len(db.data)), None))
-        else:
-            key = idx.random_key(rng)
-        if key is None:
-            break
+    while len(data) and tries < 1000:
+        key = data.random_key()     # uniform over the table's keys
         tries += 1
-        when = db.expires.get(key)
+        when = db.get_expire(key)
         if when is not None and when <= c.server.now_ms:
-            if len(db.expires) == len(db.data) and tries >= 100:
+            if data.volatile_count() == len(data) and tries >= 100:
                 return bulk(key)         # every key is volatile (replica): give up looking
             if db.expire_now(key):
                 continue
@@ -456,7 +419,7 @@ def _expire_generic(c, argv, name, ms, absolute):
     if db.lookup_write(key) is None:
         return CZERO
     if flags:
-        cur = db.expires.get(key)
+        cur = db.get_expire(key)
         if flags & _EXP_NX and cur is not None:
             return CZERO
         if flags & _EXP_XX and cur is None:
@@ -501,7 +464,7 @@ def _ttl_generic(c, argv, ms, absolute):
     key = argv[1]
     if read_notouch(db, key) is None:
         return CNEG2
-    when = db.expires.get(key)
+    when = db.get_expire(key)
     if when is None:
         return CNEG1
     if absolute:

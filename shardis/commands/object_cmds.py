@@ -1,21 +1,19 @@
 """OBJECT ENCODING / REFCOUNT / IDLETIME / FREQ / HELP.
 
-Access tracking (for IDLETIME and FREQ) costs a dict store per key lookup, so
-it starts the first time a client asks for it (OBJECT IDLETIME or FREQ) or an
-LFU/LRU maxmemory policy is selected. A stamp remembers the value object it
-was taken for: writes that bypass ``Database.set`` (the plain SET/MSET fast
-paths) replace the object, and such a key counts as written when OBJECT first
-sees the new object (idle 0, LFU counter reset to its initial value).
+The access field of each key lives in its key-table entry (shardis.native):
+Redis's 24-bit LRU clock (seconds) under the LRU and non-LFU policies, or the
+LFU pair (minutes of the last decrement, 8-bit logarithmic counter) under the
+LFU policies. Lookups update it in C (``KeyTable.lookup``); this module reads
+it and keeps the tables' access mode in step with ``maxmemory-policy``,
+``lfu-log-factor`` and ``lfu-decay-time``.
 """
-import random
-
 from shardis.commands import command
 from shardis.commands.util import help_reply
 from shardis.commands.util import parse_int
 from shardis.protocol.resp import integer, error, bulk
 
 SHARED_REFCOUNT = 2147483647
-LFU_INIT_VAL = 5
+LRU_CLOCK_MAX = (1 << 24) - 1
 
 
 _ADJUST = ("Please note that when switching between policies at runtime LRU and LFU "
@@ -25,90 +23,43 @@ NOT_LFU = error("ERR An LFU maxmemory policy is not selected, access frequency n
 IS_LFU = error("ERR An LFU maxmemory policy is selected, idle time not tracked. " + _ADJUST)
 
 
-class AccessTracker:
-    """Per-database last-access times (ms) and LFU counters."""
-    __slots__ = ("server", "stamps", "lfu")
-
-    def __init__(self, server):
-        self.server = server
-        self.stamps = {}
-        self.lfu = {}             # key -> (minutes of last decrement, counter)
-
-    def touch(self, key, v):
-        srv = self.server
-        if srv.lfu_on:
-            e = self.stamps.get(key)
-            if e is None or e[1] is not v:
-                self.lfu[key] = (srv.now_ms // 60000, LFU_INIT_VAL)
-            self.lfu[key] = (srv.now_ms // 60000, _lfu_incr(srv, self._decayed(key)))
-        self.stamps[key] = (srv.now_ms, v)
-
-    def created(self, key, v):
-        srv = self.server
-        self.stamps[key] = (srv.now_ms, v)
-        self.lfu[key] = (srv.now_ms // 60000, LFU_INIT_VAL)
-
-    def _check(self, key, v):
-        e = self.stamps.get(key)
-        if e is None or e[1] is not v:
-            self.created(key, v)
-
-    def forget(self, key):
-        self.stamps.pop(key, None)
-        self.lfu.pop(key, None)
-
-    def clear(self):
-        self.stamps = {}
-        self.lfu = {}
-
-    def idle_ms(self, key, v):
-        self._check(key, v)
-        return self.server.now_ms - self.stamps[key][0]
-
-    def _decayed(self, key):
-        e = self.lfu.get(key)
-        if e is None:
-            return LFU_INIT_VAL
-        ldt, counter = e
-        period = self.server.config["lfu-decay-time"]
-        if period:
-            elapsed = (self.server.now_ms // 60000 - ldt) & 0xFFFF
-            counter = max(0, counter - elapsed // period)
-        return counter
-
-    def freq(self, key, v):
-        self._check(key, v)
-        return self._decayed(key)
+def idle_ms(db, key):
+    """Milliseconds since the key was last accessed, from its LRU clock
+    (1-second resolution; the clock wraps after 194 days)."""
+    field = db.data.access(key)
+    clock = (db.ctx.now_ms // 1000) & LRU_CLOCK_MAX
+    if clock >= field:
+        return (clock - field) * 1000
+    return (clock + LRU_CLOCK_MAX - field) * 1000
 
 
-def _lfu_incr(srv, counter):
-    if counter >= 255:
-        return 255
-    base = counter - LFU_INIT_VAL
-    if base < 0:
-        base = 0
-    if random.random() < 1.0 / (base * srv.config["lfu-log-factor"] + 1):
-        counter += 1
+def lfu_counter(db, key, decay_time):
+    """The key's LFU counter after the decay owed since its last decrement
+    (one per ``decay_time`` minutes), as an eviction would see it."""
+    field = db.data.access(key)
+    ldt, counter = field >> 8, field & 255
+    if decay_time:
+        now = (db.ctx.now_ms // 60000) & 0xFFFF
+        elapsed = now - ldt if now >= ldt else 65535 - ldt + now
+        periods = elapsed // decay_time
+        counter = 0 if periods > counter else counter - periods
     return counter
 
 
-def _policy_hook(server):
-    def on_policy(v):
-        server.lfu_on = v.endswith("lfu")
-        if v.endswith("lfu") or v.endswith("lru"):
-            enable_tracking(server)
-    return on_policy
-
-
-def enable_tracking(server):
+def apply_access_mode(server):
+    """Set every key table's access mode from the configuration."""
+    cfg = server.config
+    lfu = cfg["maxmemory-policy"].endswith("lfu")
+    server.lfu_on = lfu
+    server.access_mode = ("lfu" if lfu else "lru", cfg["lfu-log-factor"], cfg["lfu-decay-time"])
     for db in server.dbs:
-        if db.access is None:
-            db.access = AccessTracker(server)
+        db.data.set_access_mode(*server.access_mode)
 
 
 def setup(server):
-    server.lfu_on = False
-    server.config.on_change("maxmemory-policy", _policy_hook(server))
+    apply_access_mode(server)
+    for name in ("maxmemory-policy", "lfu-log-factor", "lfu-decay-time"):
+        server.config.on_change(name, lambda v: apply_access_mode(server))
 
 
 def _is_lfu(c):
@@ -147,14 +98,9 @@ def encoding_of(v):
 
 
 def _lookup(c, key):
-    """OBJECT looks keys up without touching their access time."""
-    db = c.db
-    acc = db.access
-    db.access = None
-    try:
-        return db.lookup_read(key)
-    finally:
-        db.access = acc
+    """OBJECT looks keys up without touching their access field."""
+    from shardis.commands.keys import read_notouch
+    return read_notouch(c.db, key)
 
 
 @command("object|encoding")
@@ -180,12 +126,9 @@ def cmd_object_idletime(c, argv):
         return c.r.nil
     if _is_lfu(c):
         return IS_LFU
-    db = c.db
-    if db.access is None:
-        enable_tracking(c.server)
     if _shared_int(c, v):
         return integer(max(0, int(c.server.now_ms / 1000 - c.server.start_time)))
-    return integer(max(0, db.access.idle_ms(argv[2], v)) // 1000)
+    return integer(idle_ms(c.db, argv[2]) // 1000)
 
 
 @command("object|freq")
@@ -195,12 +138,9 @@ def cmd_object_freq(c, argv):
         return c.r.nil
     if not _is_lfu(c):
         return NOT_LFU
-    db = c.db
-    if db.access is None:
-        enable_tracking(c.server)
     if _shared_int(c, v):
         return integer(0)
-    return integer(db.access.freq(argv[2], v))
+    return integer(lfu_counter(c.db, argv[2], c.server.config["lfu-decay-time"]))
 
 
 command("object|help")(lambda c, argv: help_reply("OBJECT"))

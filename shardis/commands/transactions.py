@@ -33,8 +33,8 @@ _WATCH_IN_MULTI = error("ERR WATCH inside MULTI is not allowed")
 
 # -- WATCH bookkeeping --------------------------------------------------------------
 def _is_expired(db, key, now):
-    when = db.expires.get(key) if db.expires else None
-    return when is not None and when <= now and key in db.data
+    when = db.get_expire(key)
+    return when is not None and when <= now
 
 
 def unwatch_all(c):

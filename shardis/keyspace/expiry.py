@@ -1,101 +1,36 @@
 """Active expiry: reclaim keys whose deadline passed and that nobody touches.
 
-Structure: a hierarchical timing wheel per database (``db.expiry_state``).
-Redis samples random keys of its expires table; a Python dict has no random
-access, so instead every deadline set through ``Database.set_expire`` drops
-the key into a bucket keyed by its deadline:
+The key table keeps its keys with a deadline in a second, samplable index
+(KeyTable.sample(n, volatile=True): distinct entries, uniformly at random),
+so active expiry works as Redis's activeExpireCycle does: per database, take
+20 random keys with a deadline, expire the ones that are due (through
+``Database.expire_now``, the one way a key expires: event, propagation,
+WATCH, blocked clients), and take another 20 while more than 10% of a sample
+was expired. What is left is a small share of expired keys that nobody reads,
+which lookups treat as gone and later samples find.
 
-    level 0: 128 ms slots for deadlines less than ~8 s away,
-    level 1: ~8 s slots up to ~9 min, level 2: ~9 min slots up to ~9 h,
-    level 3: ~9 h slots up to ~25 days, then ~25-day and ~3-year slots.
+Time: the cron's cycle (the slow one) may use up to 25% of a cron period
+(25 ms at hz 10), checked every loop; it only runs that long while samples keep
+coming back mostly expired. When a cycle ends on its time limit, or the
+running estimate of expired keys among those sampled stays above 10%, fast
+cycles of 1 ms run every ~2 ms between cron ticks until it drops.
 
-A bucket is a plain list of keys (8 bytes a key plus over-allocation); a
-min-heap orders the buckets (not the keys) by the time they are due: a 128 ms
-bucket once its whole range passed, a coarser one when its range begins (its
-keys then move to finer buckets, so a key is reclaimed within ~128 ms),
-so far-away and near deadlines both cost one list slot per key and the
-number of buckets stays small (at most ~64 per level in use).
+Statistics, as INFO reports them: ``stat_expired_stale_perc`` (a running
+average of the expired share of samples), ``stat_expired_time_cap_reached_count``
+(cycles stopped by the time limit), ``stat_expire_cycle_time_used`` (µs), and
+``db.avg_ttl`` (a running average of the remaining TTL of sampled live keys).
 
-Entries are validated lazily: when a bucket is due, each key is checked
-against ``db.expires``: gone or persisted keys are dropped (stale), keys whose
-deadline passed are expired with ``db.expire_now`` (the 'expired' event,
-propagation, stat_expiredkeys), and the others are re-filed (into a finer
-level than the bucket's). A new deadline is only filed when the key had no
-deadline or the new one is earlier: a later deadline is found when the old
-entry comes due. Deadlines
-written to ``db.expires`` directly (a bulk load) are noticed when the wheel
-holds fewer entries than there are deadlines, and the wheel is refilled.
-
-Per cron tick the cycle is time-boxed (1 ms, checked every 32 keys) and bounded
-by a key budget. Like Redis's slow cycle it adapts: when a tick stops on its
-time box while most of what it examined was really expired (a backlog), the
-next tick's box doubles, up to 25% of the CPU (250 ms a second whatever hz),
-and, like Redis's fast cycle, 1 ms cycles run every ~3 ms between the ticks
-until the backlog is gone; the box then returns to 1 ms. ``stat_expired_stale_perc`` is
-Redis's running estimate of the share of expired keys among those examined;
-``stat_expired_time_cap_reached_count`` counts ticks stopped by the box.
+This replaced a hierarchical timing wheel (one Python list slot per key with a
+deadline, ~8 bytes a key plus over-allocation, and a re-filing pass per key),
+which the dict-based keyspace needed because a dict cannot be sampled.
 """
-import heapq
 import time
 
-_SHIFTS = (7, 13, 19, 25, 31, 37)
-_SPAN = 64
-_BASE_BOX = 0.001
+KEYS_PER_LOOP = 20
+ACCEPTABLE_STALE = 0.10
+FAST_DURATION = 0.001
+SLOW_SHARE = 0.25
 _perf = time.perf_counter
-
-
-class ExpiryWheel:
-    __slots__ = ("buckets", "heap", "entries")
-
-    def __init__(self):
-        self.buckets = {}     # bucket id -> list of keys
-        self.heap = []        # (end ms, bucket id)
-        self.entries = 0
-
-    def clear(self):
-        self.buckets = {}
-        self.heap = []
-        self.entries = 0
-
-    def schedule(self, key, when, old, now):
-        """Called by Database.set_expire before it stores ``when``."""
-        if old is not None and old <= when:
-            return
-        self.file(key, when, now)
-
-    def file(self, key, when, now, max_level=len(_SHIFTS) - 1):
-        lvl = 0
-        for s in _SHIFTS:
-            if lvl == max_level or (when >> s) - (now >> s) < _SPAN:
-                break
-            lvl += 1
-        slot = when >> s
-        bid = (slot << 3) | lvl
-        b = self.buckets.get(bid)
-        if b is None:
-            self.buckets[bid] = [key]
-            # a fine bucket is due once its whole range passed; a coarse one
-            # when its range starts (its keys then move to finer buckets)
-            due = ((slot + 1) << s) - 1 if lvl == 0 else slot << s
-            heapq.heappush(self.heap, (due, bid))
-        else:
-            b.append(key)
-        self.entries += 1
-
-    def due(self, now):
-        """Entries in buckets whose whole range has passed."""
-        n = 0
-        for due, bid in self.heap:
-            if due <= now:
-                n += len(self.buckets[bid])
-        return n
-
-
-def attach(db):
-    if db.expiry_state is None:
-        db.expiry_state = ExpiryWheel()
-        for k, when in db.expires.items():
-            db.expiry_state.file(k, when, db.ctx.now_ms)
 
 
 def set_active(server, on):
@@ -105,19 +40,16 @@ def set_active(server, on):
 
 def setup(server):
     server.active_expire_enabled = True
-    server.expire_box = _BASE_BOX
     server.expire_fast_pending = False
-    for db in server.dbs:
-        attach(db)
     server.cron_handlers.append(active_expire_cycle)
 
 
 def _fast_cycle(server):
-    """Redis's fast cycle: while a backlog remains, 1 ms of expiry every
-    ~3 ms between the cron ticks."""
+    """Redis's fast cycle: 1 ms of expiry between the cron ticks while the
+    expired share stays high."""
     server.expire_fast_pending = False
     server.clock_ms()
-    if active_expire_cycle(server, box=_BASE_BOX, adapt=False):
+    if active_expire_cycle(server, FAST_DURATION):
         _schedule_fast(server)
     if server.ready_keys:
         server.handle_ready_keys()     # clients blocked on keys it deleted
@@ -125,79 +57,74 @@ def _fast_cycle(server):
 
 def _schedule_fast(server):
     loop = getattr(server, "loop", None)
-    if loop is not None and not getattr(server, "expire_fast_pending", False):
+    if loop is not None and not server.expire_fast_pending:
         server.expire_fast_pending = True
-        loop.call_later(0.002, _fast_cycle, server)
+        loop.call_later(2 * FAST_DURATION, _fast_cycle, server)
 
 
-def active_expire_cycle(server, key_budget=200000, box=None, adapt=True):
-    """One cron tick of active expiry over all databases. Returns True when
-    it stopped on its budget with mostly really-expired keys (a backlog)."""
+def expire_db(db, now, stop_at):
+    """Sample ``db``'s keys with a deadline until a sample is mostly live or
+    ``stop_at`` (perf_counter) passes. Returns (examined, expired, capped)."""
+    data = db.data
+    examined = expired = 0
+    ttl_sum = ttl_n = 0
+    capped = False
+    while data.volatile_count():
+        sample = data.sample(KEYS_PER_LOOP, True)
+        n = len(sample)
+        e = 0
+        for key, when, _ in sample:
+            if when <= now:
+                if db.expire_now(key):
+                    e += 1
+            else:
+                ttl_sum += when - now
+                ttl_n += 1
+        examined += n
+        expired += e
+        if e <= n * ACCEPTABLE_STALE:
+            break
+        if _perf() > stop_at:
+            capped = True
+            break
+    if ttl_n:
+        # the running average Redis keeps: each cycle's mean weighs 2%
+        avg = ttl_sum / ttl_n
+        db.avg_ttl = avg if not db.avg_ttl else db.avg_ttl * 0.98 + avg * 0.02
+    elif not data.volatile_count():
+        db.avg_ttl = 0
+    return examined, expired, capped
+
+
+def active_expire_cycle(server, duration=None):
+    """One cycle over all databases (the slow one from cron unless
+    ``duration`` is given). Returns True when a fast cycle should follow."""
     if not server.active_expire_enabled or not server.expire_keys_allowed:
         return False
+    if duration is None:
+        duration = SLOW_SHARE / max(getattr(server, "hz", 10), 1)
     now = server.now_ms
     t0 = _perf()
-    if box is None:
-        box = server.expire_box
-    deadline = t0 + box
+    stop_at = t0 + duration
     examined = expired = 0
     capped = False
     for db in server.dbs:
-        st = db.expiry_state
-        if st is None:
-            attach(db)
-            st = db.expiry_state
-        if len(db.expires) > st.entries:
-            # deadlines were written without set_expire (a bulk load): file them all
-            st.clear()
-            for k, when in db.expires.items():
-                st.file(k, when, now)
-        heap = st.heap
-        if not heap or heap[0][0] > now:
+        if not db.data.volatile_count():
+            if db.avg_ttl:
+                db.avg_ttl = 0
             continue
-        buckets = st.buckets
-        expires = db.expires
-        while heap and heap[0][0] <= now:
-            bid = heap[0][1]
-            keys = buckets[bid]
-            finer = (bid & 7) - 1 if bid & 7 else len(_SHIFTS) - 1
-            while keys:
-                key = keys.pop()
-                st.entries -= 1
-                examined += 1
-                d = expires.get(key)
-                if d is not None:
-                    if d <= now:
-                        # the one way a key expires (events, propagation,
-                        # WATCH, blocked clients, indexes): Database.expire_now
-                        if db.expire_now(key):
-                            expired += 1
-                        # a replica keeps it: nothing more to do here
-                    else:
-                        st.file(key, d, now, finer)
-                if examined & 31 == 0:
-                    if examined >= key_budget or _perf() > deadline:
-                        capped = True
-                        break
-            if capped:
-                break
-            del buckets[bid]
-            heapq.heappop(heap)
+        n, e, capped = expire_db(db, now, stop_at)
+        examined += n
+        expired += e
         if capped:
             break
-    elapsed = _perf() - t0
-    server.stat_expire_cycle_time_used += int(elapsed * 1000000)
+    server.stat_expire_cycle_time_used += int((_perf() - t0) * 1000000)
     if examined:
         server.stat_expired_stale_perc = (expired / examined) * 0.05 + \
             server.stat_expired_stale_perc * 0.95
-    backlog = capped and expired * 10 > examined
     if capped:
         server.stat_expired_time_cap_reached_count += 1
-    if adapt:
-        if backlog:
-            hz = max(getattr(server, "hz", 10), 1)
-            server.expire_box = min(box * 2, 0.25 / hz)
-            _schedule_fast(server)
-        elif not capped:
-            server.expire_box = _BASE_BOX
-    return backlog
+    backlog = capped or server.stat_expired_stale_perc > ACCEPTABLE_STALE
+    if backlog and duration > FAST_DURATION:
+        _schedule_fast(server)
+    return backlog and examined > 0

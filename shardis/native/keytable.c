@@ -82,6 +82,13 @@ static int64_t real_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The clock that access fields are stamped with (unix ms): the server sets it once
+ * per event-loop iteration (set_clock), as Redis caches its LRU clock; 0 means unset,
+ * and the wall clock is read instead. */
+static int64_t g_clock_ms;
+
+static inline int64_t clock_ms(void) { return g_clock_ms ? g_clock_ms : real_ms(); }
+
 /* How a value is stored. */
 typedef struct {
     int kind;
@@ -390,7 +397,7 @@ static int kt_put(KeyTable *t, PyObject *key, PyObject *val, int keep_ttl, int k
         int old_ttl = (olde[0] & F_TTL) != 0;
         int new_ttl = has_dl || (keep_ttl && old_ttl);
         int64_t ndl = has_dl ? dl : (new_ttl ? edeadline(olde) : 0);
-        uint32_t acc = keep_access ? e_access(olde) : fresh_access(t, real_ms());
+        uint32_t acc = keep_access ? e_access(olde) : fresh_access(t, clock_ms());
         PyObject *old_obj = ov.vkind == VK_OBJ ? eobj(&ov) : NULL;
         size_t osz = ov.size, nsz = esize(LAY_KT, new_ttl, d.kind, d.len, n);
         int64_t ocharge = (int64_t)xcharge(olde, osz);
@@ -443,7 +450,7 @@ static int kt_put(KeyTable *t, PyObject *key, PyObject *val, int keep_ttl, int k
         PyErr_NoMemory();
         return -1;
     }
-    ewrite(LAY_KT, e, has_dl, fresh_access(t, real_ms()), dl, k, n, d.kind, d.ptr, d.len);
+    ewrite(LAY_KT, e, has_dl, fresh_access(t, clock_ms()), dl, k, n, d.kind, d.ptr, d.len);
     if (ht_add(L.m, LAY_KT, L.hv, e) < 0) {
         xfree(e, nsz);
         kt_release_slot(t, &L);
@@ -640,6 +647,15 @@ static void KT_dealloc(KeyTable *t)
     tp->tp_free((PyObject *)t);
 }
 
+/* An access at now (unix ms): the LRU clock, or the LFU counter's decay and growth. */
+static inline void kt_touch(KeyTable *t, unsigned char *e, int64_t now)
+{
+    if (t->mode == MODE_LFU)
+        set_e_access(e, lfu_touch(t, e_access(e), now));
+    else
+        set_e_access(e, (uint32_t)((now / 1000) & 0xFFFFFF));
+}
+
 /* ---- mapping protocol ---- */
 
 static Py_ssize_t KT_len(KeyTable *t) { return (Py_ssize_t)t->count; }
@@ -648,6 +664,7 @@ static int KT_contains(KeyTable *t, PyObject *key)
 {
     const char *k;
     size_t n;
+    if (!PyBytes_Check(key)) return 0;   /* as a dict of bytes keys answers: not there */
     if (key_arg(key, &k, &n) < 0) return -1;
     kloc L;
     return kt_locate(t, k, n, &L);
@@ -721,8 +738,10 @@ static PyObject *KT_get(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
         Py_INCREF(d);
         return d;
     }
+    unsigned char *e = kt_entry(&L);
+    kt_touch(t, e, clock_ms());
     ev v;
-    eparse(LAY_KT, kt_entry(&L), &v);
+    eparse(LAY_KT, e, &v);
     return evalue(&v);
 }
 
@@ -740,10 +759,12 @@ static PyObject *KT_peek(KeyTable *t, PyObject *key)
 
 static PyObject *KT_lookup(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "lookup(key, now_ms)");
+    if (nargs < 2 || nargs > 3) {
+        PyErr_SetString(PyExc_TypeError, "lookup(key, now_ms, touch=True)");
         return NULL;
     }
+    int touch = 1;
+    if (nargs == 3 && (touch = PyObject_IsTrue(args[2])) < 0) return NULL;
     const char *k;
     size_t n;
     if (key_arg(args[0], &k, &n) < 0) return NULL;
@@ -756,8 +777,7 @@ static PyObject *KT_lookup(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
         Py_INCREF(EXPIRED);
         return EXPIRED;
     }
-    if (t->mode == MODE_LFU) set_e_access(e, lfu_touch(t, e_access(e), now));
-    else set_e_access(e, (uint32_t)((now / 1000) & 0xFFFFFF));
+    if (touch) kt_touch(t, e, now);
     ev v;
     eparse(LAY_KT, e, &v);
     return evalue(&v);
@@ -1372,11 +1392,13 @@ static PyObject *KT_get_mode(KeyTable *t, void *Py_UNUSED(c))
 #define KWM(name, fn, doc) {name, (PyCFunction)(void (*)(void))(fn), METH_VARARGS | METH_KEYWORDS, doc}
 
 static PyMethodDef KT_methods[] = {
-    FASTM("get", KT_get, "get(key, default=None): the value, or default"),
+    FASTM("get", KT_get,
+          "get(key, default=None): the value, or default; a hit updates the access field at the "
+          "module clock (set_clock); no expiry check"),
     {"peek", (PyCFunction)KT_peek, METH_O, "peek(key): the value or None; no access update, no expiry"},
     FASTM("lookup", KT_lookup,
-          "lookup(key, now_ms): the value, None when absent, EXPIRED when its deadline <= now_ms; "
-          "a hit updates the access field"),
+          "lookup(key, now_ms, touch=True): the value, None when absent, EXPIRED when its deadline "
+          "<= now_ms; a hit updates the access field unless touch is false"),
     KWM("set", KT_set,
         "set(key, value, keepttl=False, deadline=None): SET semantics; the deadline goes unless "
         "keepttl; the access field starts fresh (LFU mode keeps it, as Redis's overwrite does)"),
@@ -1835,7 +1857,7 @@ static PyObject *ST_scan(SubTable *s, PyObject *const *args, Py_ssize_t nargs)
     int lay = st_lay(s);
     pvec v = {0};
     int err = 0;
-    int64_t iters = 0, maxit = (int64_t)count * 10;
+    int64_t iters = 0, maxit = count > INT64_MAX / 10 ? INT64_MAX : (int64_t)count * 10;
     uint64_t next = cur;
     do {
         next = ht_scan(&s->h, next, &v, &err);
@@ -1898,6 +1920,20 @@ static PyObject *ST_rehash_step(SubTable *s, PyObject *const *args, Py_ssize_t n
     return PyBool_FromLong(more);
 }
 
+/* Tests only: restart the generator behind random_key, random_item, pop_random and sample
+ * (one per process, shared by every table) from a given state, so that two runs of the
+ * same operations draw the same picks. */
+static PyObject *ST_seed_random(PyObject *Py_UNUSED(cls), PyObject *arg)
+{
+    unsigned long long v = PyLong_AsUnsignedLongLongMask(arg);
+    if (v == (unsigned long long)-1 && PyErr_Occurred()) return NULL;
+    rnd_state = (uint64_t)v;
+    Py_RETURN_NONE;
+}
+
+#define SEEDM {"seed_random", (PyCFunction)ST_seed_random, METH_O | METH_STATIC, \
+               "seed_random(n): restart the process's table random generator (tests)"}
+
 static PyMethodDef HT_methods[] = {
     FASTM("get", HT_get, "get(field, default=None)"),
     FASTM("set", HT_set, "set(field, value) -> True when the field is new"),
@@ -1914,6 +1950,7 @@ static PyMethodDef HT_methods[] = {
     FASTM("rehash_step", ST_rehash_step, "rehash_step(max_buckets=1) -> bool"),
     {"mem_bytes", (PyCFunction)ST_mem_bytes, METH_NOARGS, "bytes of the table and its entries"},
     {"stats", (PyCFunction)ST_stats, METH_NOARGS, "table shape"},
+    SEEDM,
     {"__reduce__", (PyCFunction)no_reduce, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
@@ -1932,6 +1969,7 @@ static PyMethodDef SET_methods[] = {
     FASTM("rehash_step", ST_rehash_step, "rehash_step(max_buckets=1) -> bool"),
     {"mem_bytes", (PyCFunction)ST_mem_bytes, METH_NOARGS, "bytes of the table and its entries"},
     {"stats", (PyCFunction)ST_stats, METH_NOARGS, "table shape"},
+    SEEDM,
     {"__reduce__", (PyCFunction)no_reduce, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
@@ -2003,7 +2041,22 @@ static PyTypeObject ExpiredType = {
     .tp_doc = "the type of EXPIRED: lookup()'s answer for a key past its deadline",
 };
 
+static PyObject *mod_set_clock(PyObject *Py_UNUSED(m), PyObject *arg)
+{
+    long long v = PyLong_AsLongLong(arg);
+    if (v == -1 && PyErr_Occurred()) return NULL;
+    if (v < 0) {
+        PyErr_SetString(PyExc_ValueError, "clock must be >= 0 (unix ms; 0: read the wall clock)");
+        return NULL;
+    }
+    g_clock_ms = v;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef mod_methods[] = {
+    {"set_clock", mod_set_clock, METH_O,
+     "set_clock(unix_ms): the time new entries and get() stamp access fields with; 0: the wall "
+     "clock at each stamp"},
     {"key_hash_slot", mod_key_hash_slot, METH_O,
      "key_hash_slot(key): the Redis Cluster slot (CRC16 of the key or its {hash tag}, mod 16384)"},
     {"crc16", mod_crc16, METH_O, "crc16(data): CRC16-CCITT (XMODEM)"},

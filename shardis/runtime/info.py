@@ -559,7 +559,7 @@ def sec_keyspace(server):
     for db in server.dbs:
         n = len(db.data)
         if n:
-            out.append(f"db{db.id}:keys={n},expires={len(db.expires)},avg_ttl={int(db.avg_ttl)}")
+            out.append(f"db{db.id}:keys={n},expires={db.volatile_count()},avg_ttl={int(db.avg_ttl)}")
     return out
 
 

@@ -14,6 +14,7 @@ one command takes a shorter path in ``data_received``.
 import asyncio
 import time
 
+from shardis.native import set_clock as _set_clock
 from shardis.protocol.request import RequestReader, ProtocolErr
 from shardis.protocol.resp import RESP2, error
 
@@ -170,7 +171,8 @@ class Client(asyncio.Protocol):
             if cmd is not None and cmd.amin <= len(argv) <= cmd.amax:
                 self.outq = out = []
                 t = _perf_ns()
-                srv.now_ms = (t + srv.clock_offset_ns) // 1000000
+                srv.now_ms = now = (t + srv.clock_offset_ns) // 1000000
+                _set_clock(now)     # the key table's clock for access fields
                 reply = srv.dispatch.call(self, argv, cmd, t)
                 srv.stat_numcommands += 1
                 self.last_interaction = srv.now_ms
@@ -217,7 +219,8 @@ class Client(asyncio.Protocol):
         table = srv.fast_commands
         self.outq = out = []
         t = _perf_ns()      # start of the current run
-        srv.now_ms = (t + srv.clock_offset_ns) // 1000000
+        srv.now_ms = now = (t + srv.clock_offset_ns) // 1000000
+        _set_clock(now)     # the key table's clock for access fields
         solo = srv.slow_ns < RUN_MIN_THRESHOLD_NS
         gated = self.gated or srv.gated     # changed only by slow-path commands
         n = len(cmds)

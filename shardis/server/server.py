@@ -16,6 +16,7 @@ from shardis import __version__
 from shardis.config import Config, ConfigError
 from shardis.config_table import directives
 from shardis.keyspace.db import Database
+from shardis.native import set_clock
 from shardis.commands.registry import build
 from shardis.server.client import Client, F_MULTI, F_DIRTY_CAS, F_MONITOR
 from shardis.server.dispatch import Dispatcher
@@ -49,6 +50,11 @@ class Server:
         self.run_id = os.urandom(20).hex()
         self.pid = os.getpid()
         self.version = __version__
+        # key tables are made grouped by hash slot in cluster mode, in the access
+        # mode of the maxmemory policy (commands.object_cmds sets access_mode)
+        self.cluster_enabled = bool(cfg["cluster-enabled"])
+        self.access_mode = None        # KeyTable.set_access_mode arguments
+        self.lfu_on = False            # an LFU maxmemory policy is selected
         self.dbs = [Database(i, self) for i in range(cfg["databases"])]
         self.commands, self.all_commands = build()
         # The hot loop's table (client.process_input): bytes names only, and no
@@ -87,6 +93,8 @@ class Server:
         self.notifier = None           # keyspace.notify.Notifier (notify-keyspace-events)
         self.tracking = None           # commands.client_cmds.TrackingState, once CLIENT TRACKING is used
         self.pause = None              # commands.client_cmds.PauseState (CLIENT PAUSE)
+        self.scripting = None          # scripting.engine.ScriptEngine (server.scripts)
+        self.busy_reply = None         # the BUSY error while a script runs past busy-reply-threshold
         self.mem_state = None          # runtime.info's memory baseline (used_memory_startup, peak)
         self.reply_cache = {}          # replies built once per (kind, RESP version): COMMAND INFO/DOCS
         self.on_flush = []             # fn(db) after a database was emptied
@@ -215,6 +223,9 @@ class Server:
         """The wall clock in ms as the hot loop reads it (monotonic clock plus
         the offset cron keeps), stored in ``now_ms``."""
         self.now_ms = (time.perf_counter_ns() + self.clock_offset_ns) // 1000000
+        # the clock new keys and batch reads stamp access fields with, refreshed
+        # here (each cron tick, hz times a second) as Redis refreshes its LRU clock
+        set_clock(self.now_ms)
         return self.now_ms
 
     # -- logging --------------------------------------------------------------------

@@ -85,8 +85,7 @@ def digest_into(d, v, has_ttl):
         for m in v.members():
             d ^= h(m)
     elif t == b"hash":
-        pairs = dict.items(v) if isinstance(v, dict) else v.items()
-        for f, x in pairs:
+        for f, x in v.items():
             d ^= _pair(f, x)
     elif t == b"zset":
         for m, s in v.items():
@@ -120,13 +119,13 @@ def key_digest(key, v, has_ttl):
 
 def dataset_digest(dbs):
     """Hex digest of a whole dataset. ``dbs`` yields (db id, data mapping,
-    expires mapping) for each database."""
+    deadline of a key or None) for each database."""
     final = 0
-    for dbid, data, expires in dbs:
+    for dbid, data, deadline in dbs:
         if not data:
             continue
         final = mix(final, _DB_BYTES[dbid] if dbid < 256 else struct.pack(">I", dbid))
         for key, v in data.items():
-            kd = key_digest(key, v, expires.get(key) is not None)
+            kd = key_digest(key, v, deadline(key) is not None)
             final ^= _from(_sha1(kd.to_bytes(20, "big")).digest(), "big")
     return hexdigest(final)

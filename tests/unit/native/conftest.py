@@ -11,3 +11,13 @@ def _asan_build_loaded():
         want = os.environ.get("SHARDIS_NATIVE_DIR", "")
         assert want and os.path.dirname(os.path.abspath(_keytable.__file__)) == os.path.abspath(want)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _wall_clock():
+    """Access fields stamp with the wall clock here: an in-process server test
+    run earlier may have left the module clock (set_clock) at its time."""
+    from shardis.native import set_clock
+    set_clock(0)
+    yield
+    set_clock(0)
