@@ -137,3 +137,24 @@ def test_entry_sizes():
     per_field = (h.mem_bytes() - 64) / len(h)
     assert 32 < per_member < 52, per_member
     assert 48 < per_field < 68, per_field
+
+
+def test_seed_random_repeats_the_draws():
+    s, h = SetTable(), HashTable()
+    for i in range(1000):
+        s.add(b"m%d" % i)
+        h[b"f%d" % i] = b"v%d" % i
+
+    def draws():
+        return ([s.random_key() for _ in range(50)], s.sample(20), h.sample(600, values=True),
+                [h.random_item() for _ in range(50)])
+    SetTable.seed_random(12345)
+    first = draws()
+    HashTable.seed_random(12345)        # one generator behind both types
+    assert draws() == first
+    SetTable.seed_random(2 ** 64 + 12345)   # taken modulo 2**64
+    assert draws() == first
+    SetTable.seed_random(54321)
+    assert draws() != first
+    with pytest.raises(TypeError):
+        SetTable.seed_random("x")
