@@ -1,8 +1,8 @@
 """Hash commands (Redis 7.2), over types/hash.py's two encodings.
 
 A listpack hash (``HashLP``) is immutable: every write builds the new blob
-and stores it back in ``db.data``; a hashtable hash (``HashHT``) is a dict
-subclass written in place.  Conversion points follow t_hash.c:
+and stores it back in ``db.data``; a hashtable hash (``HashHT``, the
+compiled HashTable) is written in place.  Conversion points follow t_hash.c:
 hashTypeTryConversion before HSET/HSETNX/HMSET (too many pairs announced, or
 any argument longer than hash-max-listpack-value), the length check after
 inserting, and the length check of hashTypeSet for HINCRBY/HINCRBYFLOAT.
@@ -14,7 +14,7 @@ from random import randrange, sample
 from shardis.commands import command, batch
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int, LLONG_MAX, LLONG_MIN
-from shardis.commands.util import parse_scan, scan_table, scan_reply
+from shardis.commands.util import parse_scan, scan_reply
 from shardis.protocol.resp import OK, CZERO, CONE, integer, error
 from shardis.types import hash as H
 from shardis.types import listpack as LP
@@ -107,14 +107,7 @@ def batch_hset(c, run, out):
         v = get(argv[1])
         if v.__class__ is not HashHT:
             break
-        f = argv[2]
-        if f in v:          # HashHT.set inlined (a method call is ~12% of an HSET here)
-            v[f] = argv[3]
-            ap(CZERO)
-        else:
-            v[f] = argv[3]
-            v._keys = None
-            ap(CONE)
+        ap(CONE if v.set(argv[2], argv[3]) else CZERO)
     done = len(out) - start
     c.server.dirty += done
     return done
@@ -200,8 +193,6 @@ def _store_field(c, key, v, field, value):
             db.store(key, nv)
             db.signal(key)
             return
-    if field not in v:
-        v._keys = None
     v[field] = value
     db.signal(key)
 
@@ -401,16 +392,12 @@ def cmd_hdel(c, argv):
     deleted = 0
     gone = False
     if cls is HashHT:
-        idx = v._idx
+        pop = v.pop
         for f in argv[2:]:
-            if v.pop(f, None) is not None:
+            if pop(f) is not None:
                 deleted += 1
-                if idx is not None:
-                    idx.discard(f)
-        if deleted:
-            v._keys = None
-            if not v:
-                gone = True
+        if deleted and not v:
+            gone = True
     elif cls is HashLP:
         blob = v
         for f in argv[2:]:
@@ -458,7 +445,7 @@ def cmd_hget(c, argv):
         return c.r.nil
     cls = v.__class__
     if cls is HashHT:
-        x = dict.get(v, argv[2])
+        x = v.get(argv[2])
     elif cls is HashLP:
         x = LP.map_get(v, argv[2])
     else:
@@ -581,8 +568,7 @@ def cmd_hrandfield(c, argv):
     if v is None:
         return c.r.nil
     if v.__class__ is HashHT:
-        ks = v.keys_list()
-        f = ks[randrange(len(ks))]
+        f = v.random_key()
     else:
         fl = v.flat()
         f = fl[randrange(len(fl) >> 1) << 1]
@@ -597,49 +583,47 @@ def _hrandfield_count(c, key, cnt, withvalues):
         return b"*0\r\n"
     resp3 = c.resp == 3
     if v.__class__ is HashHT:
-        fields = v.keys_list()
-        getv = v.__getitem__
+        pairs = _ht_random_pairs(v, cnt, withvalues)
     else:
         fl = v.flat()
-        fields = fl[0::2]
-        vals = fl[1::2]
-        getv = None
-    size = len(fields)
-
-    def emit(idx_or_fields, by_index):
-        out = []
-        ap = out.append
-        for x in idx_or_fields:
-            if by_index:
-                f = fields[x]
-                val = vals[x] if withvalues and getv is None else None
-            else:
-                f = x
-                val = None
-            if withvalues:
-                if val is None:
-                    val = getv(f) if getv is not None else vals[fields.index(f)]
-                if resp3:
-                    ap(b"*2\r\n")
-                ap(b"$%d\r\n%s\r\n" % (len(f), f))
-                ap(b"$%d\r\n%s\r\n" % (len(val), val))
-            else:
-                ap(b"$%d\r\n%s\r\n" % (len(f), f))
-        return out
-
-    if cnt < 0 or cnt == 1:
-        count = -cnt if cnt < 0 else 1
-        idxs = [randrange(size) for _ in range(count)]
-    elif cnt >= size:
-        count = size
-        idxs = range(size)
+        size = len(fl) >> 1
+        if cnt < 0 or cnt == 1:
+            # with repetition: independent uniform draws
+            idxs = [randrange(size) for _ in range(-cnt if cnt < 0 else 1)]
+        elif cnt >= size:
+            idxs = range(size)
+        else:
+            idxs = sorted(sample(range(size), cnt))    # listpack sampling keeps listpack order
+        if withvalues:
+            pairs = [(fl[2 * i], fl[2 * i + 1]) for i in idxs]
+        else:
+            pairs = [fl[2 * i] for i in idxs]
+    out = []
+    ap = out.append
+    if withvalues:
+        for f, val in pairs:
+            if resp3:
+                ap(b"*2\r\n")
+            ap(b"$%d\r\n%s\r\n" % (len(f), f))
+            ap(b"$%d\r\n%s\r\n" % (len(val), val))
     else:
-        count = cnt
-        idxs = sample(range(size), count)
-        if v.__class__ is HashLP:
-            idxs.sort()          # listpack sampling keeps listpack order
-    hdr = b"*%d\r\n" % (count * 2 if withvalues and not resp3 else count)
-    return hdr + b"".join(emit(idxs, True))
+        for f in pairs:
+            ap(b"$%d\r\n%s\r\n" % (len(f), f))
+    count = len(pairs)
+    return b"*%d\r\n" % (count * 2 if withvalues and not resp3 else count) + b"".join(out)
+
+
+def _ht_random_pairs(v, cnt, withvalues):
+    """HRANDFIELD's picks from a hashtable hash: fields, or (field, value)
+    pairs with values.  A negative count draws with repetition (each draw
+    uniform over the fields), a positive one distinct fields (the whole hash
+    when it asks for as many or more)."""
+    if cnt < 0 or cnt == 1:
+        draw = v.random_item if withvalues else v.random_key
+        return [draw() for _ in range(-cnt if cnt < 0 else 1)]
+    if cnt >= len(v):
+        return v.items() if withvalues else v.keys()
+    return v.sample(cnt, values=withvalues)
 
 
 # -- HSCAN -----------------------------------------------------------------------------
@@ -659,5 +643,8 @@ def cmd_hscan(c, argv):
         if match is not None:
             fl = [x for i in range(0, len(fl), 2) if match(fl[i]) for x in fl[i:i + 2]]
         return scan_reply(0, fl)
-    nxt, keys = scan_table(v, v, cur, count, match)
-    return scan_reply(nxt, [x for f in keys for x in (f, v[f])])
+    # the table's own cursor; Redis counts a field and its value against COUNT
+    nxt, fl = v.scan(cur, (count + 1) >> 1)
+    if match is not None:
+        fl = [x for i in range(0, len(fl), 2) if match(fl[i]) for x in fl[i:i + 2]]
+    return scan_reply(nxt, fl)

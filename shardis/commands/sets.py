@@ -6,18 +6,20 @@ SUNIONSTORE / SDIFFSTORE and SPOP's rebuild are built from an empty intset
 member by member (``S.build``), exactly as Redis builds its destination set,
 so their encoding and (for the compact encodings) their order match Redis.
 """
-from random import randrange, sample, shuffle, random as _random
+from random import randrange, sample, shuffle
 
 from shardis.commands import command, batch
 from shardis.commands import errors as E
 from shardis.commands.util import parse_int, LLONG_MAX, LLONG_MIN
 from shardis.protocol.resp import CZERO, CONE, integer, error, BULK_HDR, BULK_HDR_N
 from shardis.types import set as S
+from shardis.native import SetTable
 from shardis.types.set import SetHT, SetLP
 from shardis.runtime.propagate import rewrite, also, prevent, del_command
-from shardis.commands.util import parse_scan, scan_table, scan_reply
+from shardis.commands.util import parse_scan, scan_reply
 
 _SETS = frozenset(S.SET_CLASSES)
+_st_add = SetTable.add
 # bulk-string headers for short members: a reply is header + member + CRLF
 _NHDR = BULK_HDR_N
 _HDR = BULK_HDR
@@ -56,22 +58,18 @@ def batch_sadd(c, run, out):
     commands.batch)."""
     get = c.db.data.get
     ap = out.append
+    add = _st_add
     start = len(out)
     added = 0
     for argv in run:
         v = get(argv[1])
         if v.__class__ is not SetHT:
             break
-        m = argv[2]
-        if m in v:
-            ap(CZERO)
-        else:
-            # SetHT.add inlined (a method call is ~15% of an SADD here)
-            lst = v._list
-            v[m] = len(lst)
-            lst.append(m)
+        if add(v, argv[2]):
             added += 1
             ap(CONE)
+        else:
+            ap(CZERO)
     c.server.dirty += added
     return len(out) - start
 
@@ -199,28 +197,18 @@ def cmd_smove(c, argv):
 def batch_spop(c, run, out):
     """SPOPs without a count from hashtable sets that keep at least one
     member, in a plain db (see commands.batch); the picks as cmd_spop makes
-    them (SetHT.pop_one)."""
+    them (the table's pop_random)."""
     get = c.db.data.get
     ap = out.append
+    pop = SetTable.pop_random
     start = len(out)
     for argv in run:
         v = get(argv[1])
         if v.__class__ is not SetHT:
             break
-        lst = v._list
-        k = len(lst)
-        if k <= 1:
+        if len(v) <= 1:
             break
-        # SetHT.pop_one inlined (a method call is ~15% of an SPOP here)
-        j = (_random() * k).__trunc__()
-        m = lst[j]
-        last = lst.pop()
-        if last is not m:
-            lst[j] = last
-            v[last] = j
-        del v[m]
-        if v._idx is not None:
-            v._idx.discard(m)
+        m = pop(v)
         k = len(m)
         ap(_HDR[k] + m + _CRLF if k < _NHDR else b"$%d\r\n%s\r\n" % (k, m))
     done = len(out) - start
@@ -294,10 +282,8 @@ def _spop_count(c, argv):
     if remaining * 5 > cnt:
         # few to pop: extract them at random
         if v.__class__ is SetHT:
-            out = []
-            for _ in range(cnt):
-                v, m = v.pop_one()
-                out.append(m)
+            pop = v.pop_random
+            out = [pop() for _ in range(cnt)]
         else:
             items = v.members()
             pick = sorted(sample(range(size), cnt))
@@ -414,17 +400,22 @@ def _srandmember_count(c, argv):
     if v is None or cnt == 0:
         return b"*0\r\n"
     if v.__class__ is SetHT:
-        items = v._list
-    else:
-        items = v.members()
+        if cnt < 0 or cnt == 1:
+            # with repetition: independent uniform draws
+            draw = v.random_key
+            out = [draw() for _ in range(-cnt if cnt < 0 else 1)]
+        elif cnt >= len(v):
+            out = v.members()
+        else:
+            out = v.sample(cnt)
+        return b"*%d\r\n" % len(out) + _bulks(out)
+    items = v.members()
     size = len(items)
     if cnt < 0 or cnt == 1:
         count = -cnt if cnt < 0 else 1
         out = [items[randrange(size)] for _ in range(count)]
     elif cnt >= size:
-        out = v.members() if v.__class__ is SetHT else items
-        if v.__class__ is SetHT:
-            out = list(v)
+        out = items
     else:
         idx = sample(range(size), cnt)
         if v.__class__ is SetLP:
@@ -619,4 +610,5 @@ def cmd_sscan(c, argv):
     if v.__class__ is not SetHT:
         items = v.members()     # intset and listpack are returned whole, cursor 0
         return scan_reply(0, items if match is None else [x for x in items if match(x)])
-    return scan_reply(*scan_table(v, v, cur, count, match))
+    nxt, items = v.scan(cur, count)     # the table's own cursor
+    return scan_reply(nxt, items if match is None else [x for x in items if match(x)])

@@ -125,11 +125,12 @@ def parse_scan(argv, allow_type=False):
 
 
 def scan_table(owner, table, cursor, count, match):
-    """One HSCAN/SSCAN/ZSCAN page over a hashtable encoding whose members are
-    the keys of the dict ``table``: (next cursor, members). ``owner._idx``
-    holds the container's ``HashIndex`` (made by the first scan; the type
-    discards members it removes), so every member present for the whole
-    iteration is returned, as SCAN guarantees."""
+    """One ZSCAN page over a skiplist zset, whose members are the keys of the
+    dict ``table``: (next cursor, members). ``owner._idx`` holds the
+    container's ``HashIndex`` (made by the first scan; the type discards
+    members it removes), so every member present for the whole iteration is
+    returned, as SCAN guarantees. (Hashes and sets have no such index: their
+    compiled tables scan by their own cursor.)"""
     from shardis.keyspace.scan import HashIndex
     idx = owner._idx
     if idx is None:

@@ -5,18 +5,20 @@ whole hash as one marker listpack map blob (types/listpack.py): field lookup
 is one ``bytes.find``.  It is immutable: mutating helpers return a new value
 and the command stores it back in ``db.data``.
 
-``HashHT`` (OBJECT ENCODING "hashtable") is a ``dict`` subclass (field ->
-value), mutated in place, as fast as a plain dict.  Two slots support
-HRANDFIELD and HSCAN: ``_keys`` caches ``list(self)`` for random picks
-(dropped whenever a field is added or removed) and ``_idx`` is the HSCAN
-cursor index (keyspace.scan.HashIndex), created by the first HSCAN; the
-commands ``discard`` removed fields from it and ``sync`` it before a scan.
+``HashHT`` (OBJECT ENCODING "hashtable") is a subclass of the compiled
+``shardis.native.HashTable`` (field -> value, short values embedded in the
+field's entry), mutated in place.  The table itself answers HRANDFIELD
+(``random_key``, ``random_item``, ``sample``) and HSCAN (``scan``: a
+reverse-binary cursor over its buckets, so every field present for a whole
+iteration is returned, under growth and shrink) and knows its exact size
+(``mem_bytes``).
 
 Limits (hash-max-listpack-entries / -value) are module globals set by the
 config hooks in commands/hashes.py.
 """
 import sys
 
+from shardis.native import HashTable
 from shardis.types import listpack as LP
 
 MAX_ENTRIES = 512
@@ -57,50 +59,35 @@ class HashLP(bytes):
         return sys.getsizeof(self)
 
 
-class HashHT(dict):
-    __slots__ = ("_keys", "_idx")
+class HashHT(HashTable):
+    """The hashtable encoding: the compiled table plus the value API the
+    commands share with HashLP (size, flat, fields, copy, ...).  Inherited
+    from the table: get, set (True when the field is new), pop, [], in, len,
+    keys/values/items, random_key, random_item, sample, scan, mem_bytes."""
+    __slots__ = ()
     TYPE = b"hash"
     encoding = b"hashtable"
 
-    def __init__(self, *a):
-        dict.__init__(self, *a)
-        self._keys = None
-        self._idx = None
+    def __init__(self, pairs=()):
+        if pairs.__class__ is dict or isinstance(pairs, HashTable):
+            pairs = pairs.items()
+        for f, v in pairs:
+            self[f] = v
 
     def size(self):
         return len(self)
 
     def flat(self):
-        out = []
-        for kv in dict.items(self):
-            out.extend(kv)
-        return out
+        return [x for kv in self.items() for x in kv]
 
     def fields(self):
-        return list(self)
-
-    def set(self, field, value):
-        """Set one field; True if it is new."""
-        new = field not in self
-        self[field] = value
-        if new:
-            self._keys = None
-        return new
-
-    def keys_list(self):
-        k = self._keys
-        if k is None:
-            k = self._keys = list(self)
-        return k
+        return self.keys()
 
     def copy(self):
-        return HashHT(self)
+        return HashHT(self.items())
 
     def memory_usage(self):
-        n = sys.getsizeof(self)
-        for k, v in dict.items(self):
-            n += sys.getsizeof(k) + sys.getsizeof(v)
-        return n
+        return self.mem_bytes()
 
 
 def from_pairs(pairs):

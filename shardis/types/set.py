@@ -4,14 +4,17 @@
   ``bytes`` subclasses from types/intset.py, members sorted ascending.
 - ``SetLP`` ("listpack", new in 7.2): a ``bytes`` subclass holding a marker
   listpack sequence (types/listpack.py), members in insertion order.
-- ``SetHT`` ("hashtable"): a ``dict`` subclass member -> position in
-  ``_list``, a list of the members.  The list gives O(1) uniform random
-  picks (SPOP, SRANDMEMBER); removal moves the last member into the hole.
-  ``_idx`` is the SSCAN cursor index (see types/hash.py).
+- ``SetHT`` ("hashtable"): a subclass of the compiled
+  ``shardis.native.SetTable`` (members embedded in the table's entries),
+  mutated in place.  The table draws uniform random members itself
+  (``random_key``, ``pop_random``, ``sample``: SRANDMEMBER, SPOP) and walks
+  by a reverse-binary cursor (``scan``: SSCAN).
 
-The compact ones are immutable: ``add``/``remove``/``pop`` return
+Every encoding shares one API: ``add``/``remove``/``pop_one`` return
 ``(new value, result)`` and the caller stores the new value when it is not
-the same object.  Conversions follow t_set.c of Redis 7.2: an intset grows
+the same object (the compact ones are immutable; SetHT returns itself, and
+overrides the table's ``add``/``remove``, which stay reachable as
+``SetTable.add(s, m)`` -> bool).  Conversions follow t_set.c of Redis 7.2: an intset grows
 into a hashtable past set-max-intset-entries, a non-integer member turns an
 intset into a listpack (when the listpack limits allow) or a hashtable, a
 listpack grows into a hashtable, and nothing ever converts back except a
@@ -20,8 +23,9 @@ rebuilt value (``create``).
 Limits are module globals set by the config hooks in commands/sets.py.
 """
 import sys
-from random import randrange, random as _random
+from random import randrange
 
+from shardis.native import SetTable
 from shardis.types import listpack as LP
 from shardis.types import intset as IS
 from shardis.util.numbers import parse_int
@@ -165,72 +169,45 @@ class SetLP(bytes):
         return sys.getsizeof(self)
 
 
-class SetHT(dict):
-    __slots__ = ("_list", "_idx")
+class SetHT(SetTable):
+    __slots__ = ()
     TYPE = b"set"
     encoding = b"hashtable"
 
     def __init__(self, items=()):
-        lst = list(dict.fromkeys(items))
-        dict.__init__(self, zip(lst, range(len(lst))))
-        self._list = lst
-        self._idx = None
+        add = _st_add
+        for m in items:
+            add(self, m)
 
     def size(self):
         return len(self)
 
-    def members(self):
-        return list(self._list)
+    # members(): the table's (a list, in table order)
 
     def ismember(self, m):
         return m in self
 
     def add(self, m):
-        if m in self:
-            return self, False
-        lst = self._list
-        self[m] = len(lst)
-        lst.append(m)
-        return self, True
+        return self, _st_add(self, m)
 
     def remove(self, m):
-        i = self.pop(m, None)
-        if i is None:
-            return self, False
-        lst = self._list
-        last = lst.pop()
-        if i < len(lst):
-            lst[i] = last
-            self[last] = i
-        if self._idx is not None:
-            self._idx.discard(m)
-        return self, True
+        return self, _st_discard(self, m)
 
     def random(self):
-        lst = self._list
-        return lst[int(_random() * len(lst))]
+        return self.random_key()
 
     def pop_one(self):
-        lst = self._list
-        i = int(_random() * len(lst))
-        m = lst[i]
-        last = lst.pop()
-        if last is not m:
-            lst[i] = last
-            self[last] = i
-        del self[m]
-        if self._idx is not None:
-            self._idx.discard(m)
-        return self, m
+        return self, self.pop_random()
 
     def copy(self):
-        return SetHT(self._list)
+        return SetHT(self.members())
 
     def memory_usage(self):
-        n = sys.getsizeof(self) + sys.getsizeof(self._list)
-        for m in self._list:
-            n += sys.getsizeof(m) + 32
-        return n
+        return self.mem_bytes()
+
+
+_st_add = SetTable.add
+_st_discard = SetTable.discard
 
 
 def _to_ht(items):
@@ -271,12 +248,9 @@ def add_many(s, members):
             added += 1
         i += 1
     if i < n:
-        lst = s._list
+        add = _st_add
         for j in range(i, n):
-            m = members[j]
-            if m not in s:
-                s[m] = len(lst)
-                lst.append(m)
+            if add(s, members[j]):
                 added += 1
     return s, added
 

@@ -98,8 +98,9 @@ def test_set_hashtable_random_access():
     s = S.SetHT([b"m%d" % i for i in range(100)])
     popped = set()
     for _ in range(100):
-        s, m = s.pop_one()
+        s2, m = s.pop_one()
+        assert s2 is s and m not in s and m not in popped
         popped.add(m)
-        assert len(s) == len(s._list)
-        assert all(s[x] == i for i, x in enumerate(s._list))
-    assert len(popped) == 100 and len(s) == 0
+        assert len(s) == 100 - len(popped) and sorted(s.members()) == sorted(set(s))
+    assert popped == {b"m%d" % i for i in range(100)} and len(s) == 0
+    assert s.pop_one() == (s, None)
