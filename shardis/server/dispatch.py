@@ -76,6 +76,11 @@ class Dispatcher:
             srv.count_error_name("NOAUTH")
             cmd.rejected_calls += 1
             return self._reject(c, cmd, _NOAUTH)
+        if srv.busy_reply is not None and not _allowed_while_busy(cmd, argv):
+            # a script runs past busy-reply-threshold (server.scripts.BusyPoller)
+            cmd.rejected_calls += 1
+            srv.count_error_name("BUSY")
+            return self._reject(c, cmd, srv.busy_reply)
         if c.flags & F_MULTI and cmd.fullname not in _MULTI_IMMEDIATE:
             if cmd.no_multi:
                 cmd.rejected_calls += 1
@@ -282,6 +287,17 @@ class Dispatcher:
             srv.log("warning", f"Client id={c.id} addr={c.addr} scheduled to be closed ASAP for overcoming of output buffer limits.")
             srv.stat_client_outbuf_limit_disconnections += 1
             c.close_now()
+
+
+def _allowed_while_busy(cmd, argv):
+    """Commands Redis flags ALLOW_BUSY run while a script is too long;
+    SHUTDOWN only with NOSAVE (the dataset is mid-script)."""
+    real = cmd.subcommand(argv) or cmd
+    if "ALLOW_BUSY" not in real.flags:
+        return False
+    if real.fullname == "shutdown":
+        return any(a.lower() == b"nosave" for a in argv[1:])
+    return True
 
 
 def _blocked(c, cmd, argv, dt):

@@ -8,7 +8,7 @@ the command modules.
 from shardis.commands import (client_cmds, config_cmds, hashes, introspection, keys, lists,
                               object_cmds, pubsub, server_cmds, sets, streams, transactions, zsets)
 from shardis.runtime import blocking
-from shardis.server import limits
+from shardis.server import limits, scripts
 
 
 def install(server):
@@ -24,4 +24,5 @@ def install(server):
     introspection.setup(server)         # COMMAND without a subcommand
     config_cmds.setup(server)           # CONFIG SET port, dir, REWRITE's default user
     server_cmds.setup(server)           # ADMIN commands hidden from MONITOR; memory baseline
+    scripts.install(server)             # EVAL/FUNCTION engine, its fake client, BUSY replies
     limits.install(server)              # client limits (timeout, output buffers)

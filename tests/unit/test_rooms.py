@@ -18,6 +18,7 @@ LEVEL = {
     "shardis.types": 2,
     "shardis.keyspace": 3,
     "shardis.runtime": 4,
+    "shardis.scripting": 4,
     "shardis.commands": 5,
     "shardis.server": 6,
 }
