@@ -13,8 +13,8 @@ _alt = os.environ.get("SHARDIS_NATIVE_DIR")
 if _alt:
     __path__.insert(0, _alt)
 
-from ._keytable import (EMBED_MAX, EXPIRED, NSLOTS, HashTable, KeyTable, SetTable, crc16,  # noqa: E402
-                        key_hash_slot, set_clock)
+from ._keytable import (EMBED_MAX, EXPIRED, NSLOTS, HashTable, KeyTable, SetTable,  # noqa: E402
+                        blob_type, crc16, key_hash_slot, set_clock)
 
 __all__ = ["EMBED_MAX", "EXPIRED", "NSLOTS", "HashTable", "KeyTable", "SetTable", "crc16", "key_hash_slot",
-           "set_clock"]
+           "set_clock", "blob_type"]

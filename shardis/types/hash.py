@@ -20,11 +20,13 @@ import sys
 
 from shardis.native import HashTable
 from shardis.types import listpack as LP
+from shardis.types import untracked
 
 MAX_ENTRIES = 512
 MAX_VALUE = 64
 
 
+@untracked
 class HashLP(bytes):
     __slots__ = ()
     TYPE = b"hash"

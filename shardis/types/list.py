@@ -33,6 +33,7 @@ Module API (used by commands.lists and by blocking/serialization code):
 from shardis.types.lpsize import entry_size
 from collections import deque
 from itertools import islice as _islice
+from shardis.types import untracked
 
 _SAFETY = 8192
 _LEVELS = (4096, 8192, 16384, 32768, 65536)
@@ -181,6 +182,7 @@ def shrink_fits(lpbytes, count):
     return count <= (f or 1) // 2 and lpbytes <= _SAFETY
 
 
+@untracked
 class ListPack(bytes):
     __slots__ = ()
     TYPE = b"list"

@@ -29,6 +29,7 @@ from shardis.native import SetTable
 from shardis.types import listpack as LP
 from shardis.types import intset as IS
 from shardis.util.numbers import parse_int
+from shardis.types import untracked
 
 MAX_INTSET = 512
 MAX_LP_ENTRIES = 128
@@ -101,18 +102,21 @@ class _IntSetMixin:
         return sys.getsizeof(self)
 
 
+@untracked
 class SetInt16(_IntSetMixin, IS.IntSetBase):
     __slots__ = ()
     CODE = "h"
     SIZE = 2
 
 
+@untracked
 class SetInt32(_IntSetMixin, IS.IntSetBase):
     __slots__ = ()
     CODE = "i"
     SIZE = 4
 
 
+@untracked
 class SetInt64(_IntSetMixin, IS.IntSetBase):
     __slots__ = ()
     CODE = "q"
@@ -123,6 +127,7 @@ _INTSET_CLASSES = {"h": SetInt16, "i": SetInt32, "q": SetInt64}
 INTSET_CLASSES = (SetInt16, SetInt32, SetInt64)
 
 
+@untracked
 class SetLP(bytes):
     __slots__ = ()
     TYPE = b"set"

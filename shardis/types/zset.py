@@ -39,6 +39,7 @@ import bisect as _bisect
 import struct
 
 from shardis.types.scorelist import ScoreList
+from shardis.types import untracked
 
 MAX_ENTRIES = 128
 MAX_VALUE = 64
@@ -146,6 +147,7 @@ def fits_listpack(count, maxlen):
     return count <= MAX_ENTRIES and maxlen <= MAX_VALUE
 
 
+@untracked
 class ZPack(bytes):
     __slots__ = ()
     TYPE = b"zset"
