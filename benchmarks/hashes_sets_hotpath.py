@@ -1,12 +1,14 @@
 """In-process micro-benchmark of the hash / set commands that
-redis-benchmark runs on one growing key (hset, sadd, spop), without sockets.
+redis-benchmark runs on one growing key (hset, sadd, spop), without sockets,
+and reads of the same large values (hget, sismember, hrandfield, srandmember).
 
 redis-benchmark sends ``HSET myhash element:R v`` and ``SADD myset element:R``
 with R random below 100000 (-r 100000), so the hash and the set grow into the
 hashtable encoding; SPOP then pops from the set (refilled here before each run
 to the size redis-benchmark's SADD test leaves).
 
-    .venv/bin/python benchmarks/hashes_sets_hotpath.py [--pipeline 16] [--n 100000] [--profile] [--cases hset,sadd,spop]
+    .venv/bin/python -m benchmarks.hashes_sets_hotpath [--pipeline 16] [--n 100000] [--profile]
+        [--cases hset,sadd,spop,hget,...]
 """
 import argparse
 import cProfile
@@ -22,11 +24,23 @@ CASES = {
     "hset": lambda i: enc(b"HSET", b"myhash", b"element:%012d" % random.randrange(100000), b"xxx"),
     "sadd": lambda i: enc(b"SADD", b"myset", b"element:%012d" % random.randrange(100000)),
     "spop": lambda i: enc(b"SPOP", b"myset"),
+    # reads of the same keys (filled first): hits on the hashtable encodings
+    "hget": lambda i: enc(b"HGET", b"myhash", b"element:%012d" % random.randrange(40000)),
+    "sismember": lambda i: enc(b"SISMEMBER", b"myset", b"element:%012d" % random.randrange(40000)),
+    "hrandfield": lambda i: enc(b"HRANDFIELD", b"myhash"),
+    "srandmember": lambda i: enc(b"SRANDMEMBER", b"myset"),
     # small keys: the compact encodings (listpack / intset)
     "hset_lp": lambda i: enc(b"HSET", b"smallhash", b"f%d" % random.randrange(100), b"xxx"),
     "sadd_lp": lambda i: enc(b"SADD", b"smallset", b"m%d" % random.randrange(100)),
     "sadd_int": lambda i: enc(b"SADD", b"intset", b"%d" % random.randrange(400)),
 }
+
+
+def fill_hash(c):
+    c.data_received(enc(b"DEL", b"myhash"))
+    for k in range(0, 40000, 1000):
+        c.data_received(enc(b"HSET", b"myhash", *[x for j in range(k, k + 1000)
+                                                  for x in (b"element:%012d" % j, b"xxx")]))
 
 
 def refill(c):
@@ -55,6 +69,11 @@ def main():
         nb = max(1, a.n // a.pipeline)
         if name == "spop":
             nb = min(nb, 32000 // a.pipeline)
+
+        if name in ("hget", "hrandfield"):
+            fill_hash(c)
+        elif name in ("sismember", "srandmember"):
+            refill(c)
 
         def run():
             if name == "spop":
