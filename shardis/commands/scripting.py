@@ -31,8 +31,14 @@ _BAD_PAYLOAD = error("ERR DUMP payload version or checksum are wrong")
 
 def _numkeys(argv, fn=False):
     """(nkeys) or an encoded error: argv[2] against the arguments after it."""
+    a = argv[2]
+    if a.isdigit() and len(a) < 18:         # the common case, without int()'s leniency
+        n = int(a)
+        if n > len(argv) - 3:
+            return _NUMKEYS_BIG
+        return n
     try:
-        n = int(argv[2])
+        n = int(a)
     except ValueError:
         n = None
     if n is None or not -(1 << 63) <= n < (1 << 63) or argv[2].strip() != argv[2] \
@@ -60,21 +66,28 @@ def _finish(c, reply):
 
 
 def _eval_generic(c, argv, by_sha, ro):
-    n = _numkeys(argv)
-    if n.__class__ is bytes:
-        return n
+    a = argv[2]
+    if a.isdigit() and len(a) < 18 and int(a) <= len(argv) - 3:     # the common case
+        n = int(a)
+    else:
+        n = _numkeys(argv)
+        if n.__class__ is bytes:
+            return n
     eng = c.server.scripting
     if by_sha:
-        sha = argv[1].lower()
-        script = eng.scripts.get(sha) if len(sha) == 40 else None
+        script = eng.scripts.get(argv[1])
         if script is None:
-            return _NOSCRIPT
+            sha = argv[1].lower()
+            script = eng.scripts.get(sha) if len(sha) == 40 else None
+            if script is None:
+                return _NOSCRIPT
     else:
         try:
             script = eng.script_for(argv[1])
         except ScriptError as e:
             return error(e.args[0])
-    return _finish(c, eng.run_eval(c, script, n, argv[3:], ro, argv))
+    reply = eng.run_eval(c, script, n, argv[3:], ro, argv)
+    return reply if reply.__class__ is bytes else _finish(c, reply)
 
 
 @command("eval")

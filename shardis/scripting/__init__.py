@@ -11,7 +11,7 @@
   the timeout and SCRIPT/FUNCTION KILL).
 
 The room never imports commands/ or server/: the server hands the engine
-what it needs at wiring time (the command table, ``Dispatcher.execute``, a
+what it needs at wiring time (the command table, ``Dispatcher.call``, a
 fake-client factory and the poller that answers other clients while a script
 runs too long).
 """

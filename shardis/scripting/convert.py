@@ -32,12 +32,21 @@ _LLONG_MAX = (1 << 63) - 1
 # -- RESP -> Lua ------------------------------------------------------------------------
 class ReplyToLua:
     """Parse an encoded reply into Lua values of one runtime."""
-    __slots__ = ("m", "table_from", "newtable")
+    __slots__ = ("table_from", "newtable", "ok", "err_nostats", "double", "big_number",
+                 "verbatim", "map", "set")
 
     def __init__(self, rt, m):
-        self.m = m
+        # Lua functions held as Python attributes: indexing the Lua table from
+        # Python on every reply would cost a crossing each time
         self.table_from = rt.table_from
         self.newtable = m.newtable
+        self.ok = m.ok
+        self.err_nostats = m.err_nostats
+        self.double = m.double
+        self.big_number = m.big_number
+        self.verbatim = m.verbatim
+        self.map = m.map
+        self.set = m.set
 
     def convert(self, data):
         """The Lua value of a whole encoded reply (the common cases first)."""
@@ -63,9 +72,9 @@ class ReplyToLua:
         if t == 58:                         # ':'
             return int(line), pos
         if t == 43:                         # '+'
-            return self.m.ok(line), pos
+            return self.ok(line), pos
         if t == 45:                         # '-'
-            return self.m.err_nostats(error_text(line)), pos
+            return self.err_nostats(error_text(line)), pos
         if t == 42 or t == 62:              # '*' array, '>' push
             n = int(line)
             if n < 0:
@@ -80,13 +89,13 @@ class ReplyToLua:
         if t == 35:                         # '#' boolean
             return line == b"t", pos
         if t == 44:                         # ',' double
-            return self.m.double(_parse_double(line)), pos
+            return self.double(_parse_double(line)), pos
         if t == 40:                         # '(' big number
-            return self.m.big_number(line), pos
+            return self.big_number(line), pos
         if t == 61:                         # '=' verbatim
             n = int(line)
             body = data[pos:pos + n]
-            return self.m.verbatim(body[:3], body[4:]), pos + n + 2
+            return self.verbatim(body[:3], body[4:]), pos + n + 2
         if t == 37 or t == 126:             # '%' map, '~' set
             n = int(line)
             tbl = self.newtable()
@@ -98,7 +107,7 @@ class ReplyToLua:
                     v = True
                 if k is not None:
                     tbl[k] = v
-            return (self.m.map(tbl) if t == 37 else self.m.set(tbl)), pos
+            return (self.map(tbl) if t == 37 else self.set(tbl)), pos
         if t == 124:                        # '|' attribute: skipped
             n = int(line)
             for _ in range(2 * n):

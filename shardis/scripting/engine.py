@@ -17,7 +17,7 @@ flags of ``redis.set_repl``, and the start time.
 ``redis.call`` (``_exec``) checks what Redis's scriptCall checks, in its
 order (unknown command, arity, NOSCRIPT, read-only, OOM, the cluster key
 check), then runs the command through the server's one call path
-(``execute``, which is ``Dispatcher.execute``: statistics, slow log,
+(``Dispatcher.call``: statistics, slow log,
 keyspace events, MONITOR and the propagation stream, where the script's
 commands join the EVAL's unit and come out wrapped in MULTI/EXEC), and
 parses the reply into Lua values (``convert``).
@@ -28,6 +28,7 @@ Past ``busy-reply-threshold`` the engine logs the slow script once and calls
 and answers them BUSY, or runs SCRIPT KILL / FUNCTION KILL / SHUTDOWN
 NOSAVE); a killed script gets an error it cannot catch.
 """
+import functools
 import hashlib
 import time
 
@@ -59,14 +60,24 @@ ScriptRaise = _lua.RaiseTable
 
 
 class LuaState:
-    """One Lua runtime with its helpers and converters."""
-    __slots__ = ("rt", "m", "to_lua", "to_reply")
+    """One Lua runtime with its helpers and converters (the prelude's Lua
+    functions are kept as Python attributes: each index of a Lua table from
+    Python is a crossing)."""
+    __slots__ = ("rt", "m", "to_lua", "to_reply", "run_eval", "run_function", "err",
+                 "err_nostats", "istable", "reset_hook")
 
     def __init__(self, engine):
         self.rt, self.m = _lua.new_state(engine.callbacks, _libs.install, engine.version,
                                          engine.version_num)
-        self.to_lua = ReplyToLua(self.rt, self.m)
-        self.to_reply = LuaToReply(self.m)
+        m = self.m
+        self.to_lua = ReplyToLua(self.rt, m)
+        self.to_reply = LuaToReply(m)
+        self.run_eval = m.run_eval
+        self.run_function = m.run_function
+        self.err = m.err
+        self.err_nostats = m.err_nostats
+        self.istable = m.istable
+        self.reset_hook = m.reset_hook
 
 
 class Script:
@@ -97,7 +108,7 @@ class ScriptEngine:
     """EVAL scripts and function libraries of one server.
 
     Installed by server.wiring with what the room may not import:
-    ``commands`` (the dispatch table), ``execute`` (Dispatcher.execute),
+    ``commands`` (the dispatch table), ``call`` (Dispatcher.call),
     ``make_fake_client``, ``log``, ``propagation`` (to drop what a script
     asked not to replicate) and ``on_busy``."""
 
@@ -105,20 +116,27 @@ class ScriptEngine:
         self.version = version
         self.version_num = version_num
         self.commands = {}
-        self.execute = None
+        self.call = None                # Dispatcher.call
         self.log = lambda level, msg: None
         self.propagation = None
         self.on_busy = None             # fn(): serve other clients while a script runs too long
         self.oom = None                 # fn() -> True while used memory > maxmemory
+        # fn(ctx, cmd, argv) -> error text or None: in cluster mode, the check that
+        # a script's keys are in this node's slots (Redis's scriptVerifyClusterState,
+        # "Script attempted to access a non local key in a cluster node"); the
+        # cluster room installs it, and it is the one place that check goes
+        self.cluster_check = None
         self.busy_ns = 5000 * 1000000   # busy-reply-threshold
         self.fake = None
         self.make_fake_client = None
         self.ctx = None                 # the RunCtx of the running script
+        self._ctx = RunCtx()            # reused: scripts never nest
         self.loading = None             # the LoadCtx of a FUNCTION LOAD in progress
         self.scripts = {}               # sha (40 lowercase hex bytes) -> Script
         self.store = FunctionStore()
         self.callbacks = {
-            "call": self._call, "pcall": self._pcall, "log": self._log,
+            "call": functools.partial(self._exec, True), "pcall": functools.partial(self._exec, False),
+            "log": self._log,
             "sha1hex": self._sha1hex, "setresp": self._setresp, "set_repl": self._set_repl,
             "acl_check_cmd": self._acl_check_cmd, "hook": self._hook,
             "register_function": self._register_function, "unwrap": self._unwrap,
@@ -169,16 +187,18 @@ class ScriptEngine:
                          args, argv)
 
     def _run(self, c, state, func, name, is_eval, flags, ro, nkeys, args, argv):
-        err = self.prepare(c, flags, ro)
-        if err is not None:
-            return err
+        if not flags & FLAG_EVAL_COMPAT:      # a shebang script or a function
+            err = self.prepare(c, flags, ro)
+            if err is not None:
+                return err
         fake = self.fake
         if fake is None:
             fake = self.fake = self.make_fake_client()
         fake.db = c.db
-        fake.resp = 2
-        fake.r = RESP2
-        ctx = RunCtx()
+        if fake.resp != 2:
+            fake.resp = 2
+            fake.r = RESP2
+        ctx = self._ctx
         ctx.caller = c
         ctx.fake = fake
         ctx.state = state
@@ -186,8 +206,8 @@ class ScriptEngine:
         ctx.argv = argv
         ctx.is_eval = is_eval
         ctx.flags = flags
-        ctx.readonly = ro or (not flags & FLAG_EVAL_COMPAT and bool(flags & FLAG_NO_WRITES))
-        ctx.allow_oom = not flags & FLAG_EVAL_COMPAT and bool(flags & FLAG_ALLOW_OOM)
+        ctx.readonly = ro or (flags & (FLAG_EVAL_COMPAT | FLAG_NO_WRITES) == FLAG_NO_WRITES)
+        ctx.allow_oom = flags & (FLAG_EVAL_COMPAT | FLAG_ALLOW_OOM) == FLAG_ALLOW_OOM
         ctx.timed_out = False
         ctx.killed = None
         ctx.write_dirty = False
@@ -197,23 +217,26 @@ class ScriptEngine:
         self.ctx = ctx
         try:
             if is_eval:
-                ok, r = state.m.run_eval(func, nkeys, *args)
+                ok, r = state.run_eval(func, nkeys, *args)
             else:
-                ok, r = state.m.run_function(func, nkeys, *args)
+                ok, r = state.run_function(func, nkeys, *args)
             if ok:
-                try:
-                    reply = state.to_reply.convert(r, c.r, ctx.resp)
-                except Exception as e:      # a table whose metatable raises, ...
-                    reply = b"-ERR error converting the script's reply: %s\r\n" % _text(str(e))
+                if r.__class__ is bytes:
+                    reply = b"$%d\r\n%s\r\n" % (len(r), r)
+                else:
+                    try:
+                        reply = state.to_reply.convert(r, c.r, ctx.resp)
+                    except Exception as e:      # a table whose metatable raises, ...
+                        reply = b"-ERR error converting the script's reply: %s\r\n" % _text(str(e))
             else:
                 reply = self._error_reply(r, name, state)
         finally:
             self.ctx = None
             if ctx.timed_out:
                 self.end_busy(ctx)
-        self.calls += 1
-        if self.calls % 50 == 0:
-            state.m.gc()
+            if ctx.killed is not None:
+                state.reset_hook()      # the kill switched the hook to every line
+            ctx.caller = ctx.argv = None
         return reply
 
     def _error_reply(self, r, name, state):
@@ -236,82 +259,102 @@ class ScriptEngine:
         return out
 
     # -- redis.call ---------------------------------------------------------------------------
-    def _call(self, *args):
-        r, failed = self._exec(args)
-        if failed:
-            raise ScriptRaise(r)
-        return r
-
-    def _pcall(self, *args):
-        return self._exec(args)[0]
-
-    def _exec(self, args):
+    def _exec(self, raise_, *args):
+        """redis.call (``raise_``: an error is raised in the script) and
+        redis.pcall (it is returned as an {err=...} table)."""
         ctx = self.ctx
         if ctx is None:
-            m = (self.loading and self.fn_state or self.eval_state).m
-            return m.err(b"ERR redis.call/pcall can only be called inside a script invocation"), True
-        m = ctx.state.m
+            return self._fail(raise_, (self.loading and self.fn_state or self.eval_state).err(
+                b"ERR redis.call/pcall can only be called inside a script invocation"))
+        state = ctx.state
         if not args:
-            return m.err(b"ERR Please specify at least one argument for this redis lib call"), True
-        argv = []
-        for a in args:
-            cls = a.__class__
-            if cls is bytes:
-                argv.append(a)
-            elif cls is int:
-                argv.append(b"%d" % a if -9007199254740992 <= a <= 9007199254740992
-                            else b"%.17g" % float(a))
-            elif cls is float:
-                argv.append(b"%.17g" % a)
-            else:
-                return m.err(b"ERR Lua redis lib command arguments must be strings or integers"), True
+            return self._fail(raise_, state.err(
+                b"ERR Please specify at least one argument for this redis lib call"))
+        argv = list(args)
+        try:
+            b"".join(args)          # all strings (the common case): one C-level check
+        except TypeError:
+            argv = self._argv_of(raise_, state, args)
+            if argv.__class__ is not list:
+                return argv
         name = argv[0]
         cmds = self.commands
         cmd = cmds.get(name)
         if cmd is None:
             cmd = cmds.get(name.lower())
             if cmd is None:
-                return m.err_nostats(b"ERR Unknown Redis command called from script"), True
+                return self._fail(raise_, state.err_nostats(
+                    b"ERR Unknown Redis command called from script"))
         real = cmd
         if cmd.subcommands is not None and len(argv) > 1:
             real = cmd.subcommand(argv)
             if real is None or real.handler is None:
-                return m.err_nostats(b"ERR Unknown Redis command called from script"), True
-        if not real.arity_ok(len(argv)):
-            return m.err_nostats(b"ERR Wrong number of args calling Redis command from script"), True
+                return self._fail(raise_, state.err_nostats(
+                    b"ERR Unknown Redis command called from script"))
+        n = len(argv)
+        if not real.amin <= n <= real.amax:
+            return self._fail(raise_, state.err_nostats(
+                b"ERR Wrong number of args calling Redis command from script"))
         if real.no_script:
-            return m.err_nostats(b"ERR This Redis command is not allowed from script"), True
+            return self._fail(raise_, state.err_nostats(
+                b"ERR This Redis command is not allowed from script"))
         if real.is_write:
             if ctx.readonly:
-                return m.err_nostats(b"ERR Write commands are not allowed from read-only scripts."), True
+                return self._fail(raise_, state.err_nostats(
+                    b"ERR Write commands are not allowed from read-only scripts."))
             if (real.deny_oom and not ctx.allow_oom and not ctx.write_dirty
                     and self.oom is not None and self.oom()):
-                return m.err_nostats(b"OOM command not allowed when used memory > 'maxmemory'."), True
+                return self._fail(raise_, state.err_nostats(
+                    b"OOM command not allowed when used memory > 'maxmemory'."))
             ctx.write_dirty = True
-        err = self.check_keys(ctx, real, argv)
-        if err is not None:
-            return m.err_nostats(err), True
-        fake = ctx.fake
+        if self.cluster_check is not None:
+            err = self.cluster_check(ctx, real, argv)
+            if err is not None:
+                return self._fail(raise_, state.err_nostats(err))
+        # Dispatcher.call, timed from now (Dispatcher.execute's extras, client
+        # tracking and NO-TOUCH, never apply to the fake client)
         if ctx.repl != 3:
             prop = self.propagation
             n = len(prop.pending)
-            reply = self.execute(fake, argv, cmd)
+            reply = self.call(ctx.fake, argv, cmd, _perf_ns())
             if ctx.repl == 0:
                 del prop.pending[n:]
         else:
-            reply = self.execute(fake, argv, cmd)
-        if reply is None or reply.__class__ is not bytes:
-            return False, False
-        if reply[0] == 45:      # '-'
-            return m.err_nostats(reply[1:-2] if b" " in reply[:-2] else b"ERR " + reply[1:-2]), True
-        return ctx.state.to_lua.convert(reply), False
+            reply = self.call(ctx.fake, argv, cmd, _perf_ns())
+        if reply.__class__ is not bytes:
+            return False
+        t = reply[0]
+        if t == 58:                         # ':' the common replies first
+            return int(reply[1:-2])
+        if t == 36 and reply[1] != 45:      # '$' but not '$-1'
+            return reply[reply.index(b"\n") + 1:-2]
+        if t == 45:                         # '-'
+            line = reply[1:-2]
+            return self._fail(raise_, state.err_nostats(line if b" " in line else b"ERR " + line))
+        return state.to_lua.convert(reply)
 
-    def check_keys(self, ctx, cmd, argv):
-        """The cluster check of a script's command: the one place where, in
-        cluster mode, each key must be in a slot this node serves (else
-        "Script attempted to access a non local key in a cluster node"), as
-        Redis's scriptVerifyClusterState; None while there is no cluster."""
-        return None
+    def _argv_of(self, raise_, state, args):
+        """redis.call's arguments with numbers as Redis writes them (%.17g;
+        integers exactly), or the failure for another type."""
+        argv = list(args)
+        for i, a in enumerate(args):
+            cls = a.__class__
+            if cls is not bytes:
+                if cls is int:
+                    argv[i] = (b"%d" % a if -9007199254740992 <= a <= 9007199254740992
+                               else b"%.17g" % float(a))
+                elif cls is float:
+                    argv[i] = b"%.17g" % a
+                else:
+                    return self._fail(raise_, state.err(
+                        b"ERR Lua redis lib command arguments must be strings or integers"))
+        return argv
+
+    @staticmethod
+    def _fail(raise_, table):
+        if raise_:
+            raise ScriptRaise(table)
+        return table
 
     def _unwrap(self, e):
         """The Lua error value of a Python exception raised inside a redis.*

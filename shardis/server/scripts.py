@@ -39,7 +39,7 @@ def install(server):
     eng = ScriptEngine(REDIS_VERSION.encode(), (major << 16) | (minor << 8) | patch)
     server.scripting = eng
     eng.commands = server.commands
-    eng.execute = server.dispatch.execute
+    eng.call = server.dispatch.call
     eng.log = server.log
     eng.propagation = server.propagation
     eng.make_fake_client = lambda: _fake_client(server)
