@@ -140,15 +140,13 @@ def batch_set(c, run, out):
     (see commands.batch). SET is not FAST: replacing an aggregate frees it,
     which may take long, and is left to the one-by-one path."""
     db = c.db
-    data = db.run_storage()     # in a plain db a SET is a store (Database.run_storage)
-    get = data.get
+    # in a plain db a SET is a store (Database.run_storage); set_plain refuses
+    # (and the run ends) where the key holds an aggregate or a bytearray
+    set_plain = db.run_storage().set_plain
     done = 0
     for argv in run:
-        key = argv[1]
-        old = get(key)
-        if old is not None and old.__class__ is not _BYTES:
+        if not set_plain(argv[1], argv[2]):
             break
-        data[key] = argv[2]
         done += 1
     c.server.dirty += done
     out.extend([OK] * done)
@@ -572,24 +570,18 @@ def cmd_incr(c, argv):
 
 @batch("incr", 2)
 def batch_incr(c, run, out):
-    """INCRs on missing keys and canonical non-negative integers far from
-    overflow, in a plain db (see commands.batch)."""
+    """INCRs on missing keys and canonical integer strings that do not
+    overflow, in a plain db (see commands.batch): the table adds in place
+    (KeyTable.incr_int); anything else ends the run for the generic path."""
     db = c.db
-    data = db.run_storage()
-    get = data.get
+    incr = db.run_storage().incr_int
     ap = out.append
     start = len(out)
     for argv in run:
-        key = argv[1]
-        v = get(key)
-        if v is None:
-            new = 1
-        elif v.__class__ is _BYTES and len(v) < 18 and v.isdigit() and (v[0] != 48 or len(v) == 1):
-            new = int(v) + 1
-        else:
+        new = incr(argv[1], 1)
+        if new is None:
             break
-        data[key] = b"%d" % new
-        ap(_INTS[new] if new <= 10000 else b":%d\r\n" % new)
+        ap(_INTS[new] if 0 <= new <= 10000 else b":%d\r\n" % new)
     done = len(out) - start
     c.server.dirty += done
     return done

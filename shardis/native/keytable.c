@@ -381,8 +381,109 @@ static unsigned char *kt_unlink(KeyTable *t, kloc *L)
 /* set / store: put val under key.
  * keep_ttl: an existing deadline stays (unless has_dl gives a new one);
  * keep_access: an existing access field stays. */
-static int kt_put(KeyTable *t, PyObject *key, PyObject *val, int keep_ttl, int keep_access,
-                  int has_dl, int64_t dl)
+/* Replace the located entry's value by d (a deadline: dl when has_dl, else the old one when
+ * keep_ttl, else none; the access field: the old one when keep_access, else fresh). The
+ * referenced object d->obj, if any, gains a reference. */
+static int kt_replace(KeyTable *t, kloc *L, const char *k, size_t n, const vdesc *d, int keep_ttl,
+                      int keep_access, int has_dl, int64_t dl)
+{
+    unsigned char *olde = kt_entry(L);
+    ev ov;
+    eparse(LAY_KT, olde, &ov);
+    int old_ttl = (olde[0] & F_TTL) != 0;
+    int new_ttl = has_dl || (keep_ttl && old_ttl);
+    int64_t ndl = has_dl ? dl : (new_ttl ? edeadline(olde) : 0);
+    uint32_t acc = keep_access ? e_access(olde) : fresh_access(t, clock_ms());
+    PyObject *old_obj = ov.vkind == VK_OBJ ? eobj(&ov) : NULL;
+    size_t osz = ov.size, nsz = esize(LAY_KT, new_ttl, d->kind, d->len, n);
+    int64_t ocharge = (int64_t)xcharge(olde, osz);
+    unsigned char *newe;
+    if (old_ttl == new_ttl && can_rewrite(olde, osz, nsz)) {
+        newe = olde;
+        ewrite(LAY_KT, newe, new_ttl, acc, ndl, k, n, d->kind, d->ptr, d->len);
+    } else {
+        newe = xalloc(nsz);
+        if (!newe) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        ewrite(LAY_KT, newe, new_ttl, acc, ndl, k, n, d->kind, d->ptr, d->len);
+        if (new_ttl && !old_ttl) {
+            if (ht_add(L->v, LAY_KT, L->hv, newe) < 0) {
+                xfree(newe, nsz);
+                PyErr_NoMemory();
+                return -1;
+            }
+            kt_vcount(t, L->slot, 1);
+        } else if (old_ttl) {
+            hpos vp;
+            int found = ht_find_ptr(L->v, olde, L->hv, &vp);
+            if (new_ttl) {
+                if (found) vp.b->e[vp.slot] = newe;
+            } else {
+                if (found) ht_del(L->v, LAY_KT, &vp);
+                kt_vcount(t, L->slot, -1);
+            }
+        }
+        L->p.b->e[L->p.slot] = newe;
+        xfree(olde, osz);
+    }
+    t->ebytes += (int64_t)xcharge(newe, nsz) - ocharge;
+    if (d->kind == VK_OBJ) {
+        Py_INCREF(d->obj);
+        t->nobj++;
+    }
+    if (old_obj) {
+        t->nobj--;
+        Py_DECREF(old_obj);
+    }
+    return 0;
+}
+
+/* Add a new entry for a key kt_locate did not find (L as it left it). */
+static int kt_insert(KeyTable *t, kloc *L, const char *k, size_t n, const vdesc *d, int has_dl,
+                     int64_t dl)
+{
+    size_t nsz = esize(LAY_KT, has_dl, d->kind, d->len, n);
+    unsigned char *e = xalloc(nsz);
+    if (!e || kt_ensure_slot(t, L) < 0) {
+        if (e) xfree(e, nsz);
+        PyErr_NoMemory();
+        return -1;
+    }
+    ewrite(LAY_KT, e, has_dl, fresh_access(t, clock_ms()), dl, k, n, d->kind, d->ptr, d->len);
+    if (ht_add(L->m, LAY_KT, L->hv, e) < 0) {
+        xfree(e, nsz);
+        kt_release_slot(t, L);
+        PyErr_NoMemory();
+        return -1;
+    }
+    kt_count(t, L->slot, 1);
+    if (has_dl) {
+        if (ht_add(L->v, LAY_KT, L->hv, e) < 0) {
+            if (kt_locate(t, k, n, L)) {
+                ht_del(L->m, LAY_KT, &L->p);
+                kt_count(t, L->slot, -1);
+                kt_release_slot(t, L);
+            }
+            xfree(e, nsz);
+            PyErr_NoMemory();
+            return -1;
+        }
+        kt_vcount(t, L->slot, 1);
+    }
+    t->ebytes += (int64_t)xcharge(e, nsz);
+    if (d->kind == VK_OBJ) {
+        Py_INCREF(d->obj);
+        t->nobj++;
+    }
+    return 0;
+}
+
+/* Store val at key. strings_only: leave an existing value that is a referenced object
+ * other than exact bytes (an aggregate, a bytearray) alone and answer 1. */
+static int kt_put_ex(KeyTable *t, PyObject *key, PyObject *val, int keep_ttl, int keep_access,
+                     int has_dl, int64_t dl, int strings_only)
 {
     const char *k;
     size_t n;
@@ -391,92 +492,23 @@ static int kt_put(KeyTable *t, PyObject *key, PyObject *val, int keep_ttl, int k
     classify(val, &d, 1);
     kloc L;
     if (kt_locate(t, k, n, &L)) {
-        unsigned char *olde = kt_entry(&L);
-        ev ov;
-        eparse(LAY_KT, olde, &ov);
-        int old_ttl = (olde[0] & F_TTL) != 0;
-        int new_ttl = has_dl || (keep_ttl && old_ttl);
-        int64_t ndl = has_dl ? dl : (new_ttl ? edeadline(olde) : 0);
-        uint32_t acc = keep_access ? e_access(olde) : fresh_access(t, clock_ms());
-        PyObject *old_obj = ov.vkind == VK_OBJ ? eobj(&ov) : NULL;
-        size_t osz = ov.size, nsz = esize(LAY_KT, new_ttl, d.kind, d.len, n);
-        int64_t ocharge = (int64_t)xcharge(olde, osz);
-        unsigned char *newe;
-        if (old_ttl == new_ttl && can_rewrite(olde, osz, nsz)) {
-            newe = olde;
-            ewrite(LAY_KT, newe, new_ttl, acc, ndl, k, n, d.kind, d.ptr, d.len);
-        } else {
-            newe = xalloc(nsz);
-            if (!newe) {
-                PyErr_NoMemory();
-                return -1;
+        if (strings_only) {
+            unsigned char *e = kt_entry(&L);
+            if ((e[0] & F_VKIND) == VK_OBJ) {
+                ev ov;
+                eparse(LAY_KT, e, &ov);
+                if (!PyBytes_CheckExact(eobj(&ov))) return 1;
             }
-            ewrite(LAY_KT, newe, new_ttl, acc, ndl, k, n, d.kind, d.ptr, d.len);
-            if (new_ttl && !old_ttl) {
-                if (ht_add(L.v, LAY_KT, L.hv, newe) < 0) {
-                    xfree(newe, nsz);
-                    PyErr_NoMemory();
-                    return -1;
-                }
-                kt_vcount(t, L.slot, 1);
-            } else if (old_ttl) {
-                hpos vp;
-                int found = ht_find_ptr(L.v, olde, L.hv, &vp);
-                if (new_ttl) {
-                    if (found) vp.b->e[vp.slot] = newe;
-                } else {
-                    if (found) ht_del(L.v, LAY_KT, &vp);
-                    kt_vcount(t, L.slot, -1);
-                }
-            }
-            L.p.b->e[L.p.slot] = newe;
-            xfree(olde, osz);
         }
-        t->ebytes += (int64_t)xcharge(newe, nsz) - ocharge;
-        if (d.kind == VK_OBJ) {
-            Py_INCREF(val);
-            t->nobj++;
-        }
-        if (old_obj) {
-            t->nobj--;
-            Py_DECREF(old_obj);
-        }
-        return 0;
+        return kt_replace(t, &L, k, n, &d, keep_ttl, keep_access, has_dl, dl);
     }
-    size_t nsz = esize(LAY_KT, has_dl, d.kind, d.len, n);
-    unsigned char *e = xalloc(nsz);
-    if (!e || kt_ensure_slot(t, &L) < 0) {
-        if (e) xfree(e, nsz);
-        PyErr_NoMemory();
-        return -1;
-    }
-    ewrite(LAY_KT, e, has_dl, fresh_access(t, clock_ms()), dl, k, n, d.kind, d.ptr, d.len);
-    if (ht_add(L.m, LAY_KT, L.hv, e) < 0) {
-        xfree(e, nsz);
-        kt_release_slot(t, &L);
-        PyErr_NoMemory();
-        return -1;
-    }
-    kt_count(t, L.slot, 1);
-    if (has_dl) {
-        if (ht_add(L.v, LAY_KT, L.hv, e) < 0) {
-            if (kt_locate(t, k, n, &L)) {
-                ht_del(L.m, LAY_KT, &L.p);
-                kt_count(t, L.slot, -1);
-                kt_release_slot(t, &L);
-            }
-            xfree(e, nsz);
-            PyErr_NoMemory();
-            return -1;
-        }
-        kt_vcount(t, L.slot, 1);
-    }
-    t->ebytes += (int64_t)xcharge(e, nsz);
-    if (d.kind == VK_OBJ) {
-        Py_INCREF(val);
-        t->nobj++;
-    }
-    return 0;
+    return kt_insert(t, &L, k, n, &d, has_dl, dl);
+}
+
+static inline int kt_put(KeyTable *t, PyObject *key, PyObject *val, int keep_ttl, int keep_access,
+                         int has_dl, int64_t dl)
+{
+    return kt_put_ex(t, key, val, keep_ttl, keep_access, has_dl, dl, 0);
 }
 
 /* Give the located entry a deadline (has=1) or take it away (has=0). */
@@ -821,6 +853,55 @@ static PyObject *KT_store(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
     }
     if (kt_put(t, args[0], args[1], 1, 1, 0, 0) < 0) return NULL;
     Py_RETURN_NONE;
+}
+
+static PyObject *KT_set_plain(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "set_plain(key, value)");
+        return NULL;
+    }
+    int rc = kt_put_ex(t, args[0], args[1], 0, t->mode == MODE_LFU, 0, 0, 1);
+    if (rc < 0) return NULL;
+    return PyBool_FromLong(rc == 0);
+}
+
+static PyObject *KT_incr_int(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "incr_int(key, delta)");
+        return NULL;
+    }
+    const char *k;
+    size_t n;
+    if (key_arg(args[0], &k, &n) < 0) return NULL;
+    long long delta = PyLong_AsLongLong(args[1]);
+    if (delta == -1 && PyErr_Occurred()) return NULL;
+    vdesc d = {.kind = VK_INT, .len = 8, .obj = NULL};
+    d.ptr = &d.iv;
+    kloc L;
+    if (!kt_locate(t, k, n, &L)) {
+        d.iv = (int64_t)delta;
+        if (kt_insert(t, &L, k, n, &d, 0, 0) < 0) return NULL;
+        return PyLong_FromLongLong(delta);
+    }
+    unsigned char *e = kt_entry(&L);
+    ev v;
+    eparse(LAY_KT, e, &v);
+    int64_t cur, nv;
+    if (v.vkind == VK_INT)
+        memcpy(&cur, v.val, 8);
+    else if (v.vkind != VK_EMB || !canon_ll((const char *)v.val, v.vlen, &cur))
+        Py_RETURN_NONE;
+    if (__builtin_add_overflow(cur, (int64_t)delta, &nv)) Py_RETURN_NONE;
+    kt_touch(t, e, clock_ms());
+    if (v.vkind == VK_INT) {
+        memcpy(v.val, &nv, 8);        /* same payload size: in place */
+        return PyLong_FromLongLong(nv);
+    }
+    d.iv = nv;
+    if (kt_replace(t, &L, k, n, &d, 1, 1, 0, 0) < 0) return NULL;
+    return PyLong_FromLongLong(nv);
 }
 
 static PyObject *KT_pop(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
@@ -1188,7 +1269,7 @@ static PyObject *KT_scan(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
     if (parse_scan_args(args, nargs, &cur, &count) < 0) return NULL;
     pvec v = {0};
     int err = 0;
-    int64_t iters = 0, maxit = (int64_t)count * 10;
+    int64_t iters = 0, maxit = count > INT64_MAX / 10 ? INT64_MAX : (int64_t)count * 10;
     uint64_t next;
     if (!t->slots) {
         next = cur;
@@ -1404,6 +1485,14 @@ static PyMethodDef KT_methods[] = {
         "keepttl; the access field starts fresh (LFU mode keeps it, as Redis's overwrite does)"),
     FASTM("store", KT_store, "store(key, value): replace the value keeping deadline and access field"),
     FASTM("pop", KT_pop, "pop(key, default=None): remove and return the value"),
+    FASTM("set_plain", KT_set_plain,
+          "set_plain(key, value) -> bool: table[key] = value unless the key holds a referenced "
+          "object other than bytes (an aggregate, a bytearray): then False and nothing changes"),
+    FASTM("incr_int", KT_incr_int,
+          "incr_int(key, delta): add delta to the key's value when it is a canonical int64 string "
+          "(a missing key counts as 0) and answer the new int, stored as an integer (deadline "
+          "kept, access field touched at the module clock); None when the value is not such a "
+          "string or the sum overflows (nothing changes). No expiry check."),
     FASTM("set_expire", KT_set_expire, "set_expire(key, deadline_ms) -> bool (False: no such key)"),
     {"get_expire", (PyCFunction)KT_get_expire, METH_O, "get_expire(key): deadline ms or None; KeyError"},
     {"persist", (PyCFunction)KT_persist, METH_O, "persist(key) -> bool: a deadline was removed"},

@@ -491,3 +491,39 @@ def test_emptied_table_frees_its_buckets_even_while_rehashing():
         del t[k]
     st = t.stats()
     assert st["buckets"] == 0 and not st["rehashing"] and t.mem_bytes() < 256
+
+
+def test_set_plain_and_incr_int():
+    import sys
+    t = KeyTable()
+    agg = object()
+    t[b"agg"] = agg
+    before = sys.getrefcount(agg)
+    assert t.set_plain(b"agg", b"x") is False and t[b"agg"] is agg
+    assert t.incr_int(b"agg", 1) is None and sys.getrefcount(agg) == before
+    big = b"y" * 200
+    t[b"big"] = big
+    nb = sys.getrefcount(big)
+    assert t.set_plain(b"big", b"small") is True and sys.getrefcount(big) == nb - 1
+    assert t.incr_int(b"n", 5) == 5 and t[b"n"] == b"5"            # missing counts as 0
+    t.set_expire(b"n", 10**13)
+    assert t.incr_int(b"n", -10) == -5 and t[b"n"] == b"-5" and t.get_expire(b"n") == 10**13
+    t[b"max"] = b"9223372036854775807"
+    assert t.incr_int(b"max", 1) is None and t[b"max"] == b"9223372036854775807"
+    t[b"min"] = b"-9223372036854775808"
+    assert t.incr_int(b"min", -1) is None and t.incr_int(b"min", 1) == -2**63 + 1
+    for bad in (b"007", b"-0", b"+1", b" 1", b"1 ", b"", b"1.5"):
+        t[b"bad"] = bad
+        assert t.incr_int(b"bad", 1) is None and t[b"bad"] == bad
+    with pytest.raises(TypeError):
+        t.incr_int(b"n")
+    with pytest.raises(OverflowError):
+        t.incr_int(b"n", 2**64)
+
+
+def test_scan_huge_count_returns_everything():
+    t = KeyTable()
+    for i in range(1000):
+        t[b"k%d" % i] = b"v"
+    cur, keys = t.scan(0, 2**63 - 1)        # SCAN 0 COUNT 9223372036854775807
+    assert cur == 0 and len(set(keys)) == 1000

@@ -23,6 +23,17 @@ SEED = int(os.environ.get("SHARDIS_MODEL_SEED", str(random.randrange(1 << 30))))
 PHASES = [(64, 0.7), (4000, 0.8), (40_000, 0.85), (40_000, 0.1), (300, 0.2), (8000, 0.6), (50, 0.1)]
 
 
+
+def _canonical_int(v):
+    """The int a value holds when it is a canonical int64 string (Redis's string2ll), else None."""
+    if v.__class__ is not bytes:
+        return None
+    try:
+        n = int(v)
+    except ValueError:
+        return None
+    return n if b"%d" % n == v and -2**63 <= n < 2**63 else None
+
 class Obj:
     def __init__(self, n):
         self.n = n
@@ -98,10 +109,30 @@ class Run:
             k = self.key() if rng.random() < self.insert_bias else self.existing()
             v = self.value()
             kind = rng.random()
-            if kind < 0.6:
+            if kind < 0.5:
                 t[k] = v
                 old = m.get(k)
                 m[k] = [v, None, None]
+            elif kind < 0.55:
+                old = m.get(k)
+                stored = t.set_plain(k, v)
+                assert stored is (old is None or old[0].__class__ is bytes), (k, old, v)
+                if stored:
+                    m[k] = [v, None, None]
+            elif kind < 0.6:
+                delta = rng.choice([1, -1, 7, 2**62, -2**62])
+                old = m.get(k)
+                got = t.incr_int(k, delta)
+                want = None
+                if old is None:
+                    want = delta
+                    m[k] = [b"%d" % delta, None, None]
+                else:
+                    cur = _canonical_int(old[0])
+                    if cur is not None and -2**63 <= cur + delta < 2**63:
+                        want = cur + delta
+                        m[k] = [b"%d" % want, old[1], None]
+                assert got == want, (k, old, delta, got)
             elif kind < 0.75:
                 t.set(k, v, keepttl=True)
                 old = m.get(k)
