@@ -296,6 +296,19 @@ def sec_clients(server):
     ]
 
 
+def _scripting_memory(server):
+    """(Lua VM bytes of EVAL, of functions, script bodies, library codes,
+    cached scripts, functions, libraries) from the scripting engine."""
+    eng = server.scripting
+    if eng is None:
+        return 0, 0, 0, 0, 0, 0, 0
+    vm_eval, vm_fn = eng.memory()
+    store = eng.store
+    return (vm_eval, vm_fn, sum(len(s.body) for s in eng.scripts.values()),
+            sum(len(lib.code) for lib in store.libraries.values()), len(eng.scripts),
+            len(store.functions), len(store.libraries))
+
+
 def sec_memory(server):
     cfg = server.config
     st = _mem_state(server)
@@ -310,6 +323,8 @@ def sec_memory(server):
     maxmem = cfg["maxmemory"]
     pending = freed = 0             # no lazy free yet (the memory issue)
     frag = rss / used if used else 0
+    vm_eval, vm_fn, scripts_eval, fn_code, n_scripts, n_functions, n_libraries = \
+        _scripting_memory(server)
     return [
         f"used_memory:{used}",
         f"used_memory_human:{bytes_to_human(used)}",
@@ -327,19 +342,19 @@ def sec_memory(server):
         f"allocator_resident:{rss}",
         f"total_system_memory:{sysmem}",
         f"total_system_memory_human:{bytes_to_human(sysmem)}",
-        "used_memory_lua:0",
-        "used_memory_vm_eval:0",
-        "used_memory_lua_human:0B",
-        "used_memory_scripts_eval:0",
-        "number_of_cached_scripts:0",      # scripting and functions: issue 12
-        "number_of_functions:0",
-        "number_of_libraries:0",
-        "used_memory_vm_functions:0",
-        "used_memory_vm_total:0",
-        "used_memory_vm_total_human:0B",
-        "used_memory_functions:0",
-        "used_memory_scripts:0",
-        "used_memory_scripts_human:0B",
+        f"used_memory_lua:{vm_eval}",
+        f"used_memory_vm_eval:{vm_eval}",
+        f"used_memory_lua_human:{bytes_to_human(vm_eval)}",
+        f"used_memory_scripts_eval:{scripts_eval}",
+        f"number_of_cached_scripts:{n_scripts}",
+        f"number_of_functions:{n_functions}",
+        f"number_of_libraries:{n_libraries}",
+        f"used_memory_vm_functions:{vm_fn}",
+        f"used_memory_vm_total:{vm_eval + vm_fn}",
+        f"used_memory_vm_total_human:{bytes_to_human(vm_eval + vm_fn)}",
+        f"used_memory_functions:{fn_code}",
+        f"used_memory_scripts:{scripts_eval + fn_code}",
+        f"used_memory_scripts_human:{bytes_to_human(scripts_eval + fn_code)}",
         f"maxmemory:{maxmem}",
         f"maxmemory_human:{bytes_to_human(maxmem)}",
         f"maxmemory_policy:{cfg['maxmemory-policy']}",

@@ -573,3 +573,19 @@ def test_script_commands_reach_the_statistics_and_monitor(diff):
         text = info.decode()
         assert "cmdstat_set:calls=2," in text and "cmdstat_get:calls=1," in text, text
         assert "cmdstat_eval:calls=1," in text, text
+
+
+def test_info_memory_counts_scripts_and_functions(diff):
+    diff("SCRIPT", "FLUSH")
+    diff("FUNCTION", "FLUSH")
+    diff("SCRIPT", "LOAD", "return 'one'")
+    diff("EVAL", "return 'two'", "0")
+    diff("FUNCTION", "LOAD", LIB_B)
+    for srv in (diff.r, diff.s):
+        _, info = srv.call("INFO", "memory")
+        fields = dict(line.split(":", 1) for line in info.decode().split("\r\n")
+                      if ":" in line and not line.startswith("#"))
+        assert fields["number_of_cached_scripts"] == "2", fields
+        assert fields["number_of_functions"] == "1" and fields["number_of_libraries"] == "1"
+        assert int(fields["used_memory_vm_functions"]) > 0 and int(fields["used_memory_lua"]) > 0
+    diff("FUNCTION", "FLUSH")
