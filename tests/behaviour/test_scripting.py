@@ -589,3 +589,74 @@ def test_info_memory_counts_scripts_and_functions(diff):
         assert fields["number_of_functions"] == "1" and fields["number_of_libraries"] == "1"
         assert int(fields["used_memory_vm_functions"]) > 0 and int(fields["used_memory_lua"]) > 0
     diff("FUNCTION", "FLUSH")
+
+
+# -- the stream replayed by redis-server -----------------------------------------------------
+REPLAY_SCRIPTS = [
+    "redis.call('incr', KEYS[1]) return redis.call('incrby', KEYS[2], ARGV[1])",
+    "redis.call('set', KEYS[1], ARGV[1], 'EX', 1000) return redis.call('get', KEYS[1])",
+    "redis.call('hset', KEYS[1], 'f' .. ARGV[1], ARGV[1]) redis.call('hincrby', KEYS[1], 'n', 1) return 1",
+    "redis.call('rpush', KEYS[1], ARGV[1], ARGV[1]) return redis.call('lpop', KEYS[1])",
+    "redis.call('sadd', KEYS[1], ARGV[1], 'a', 'b', 'c') return redis.call('spop', KEYS[1])",
+    "redis.call('zadd', KEYS[1], ARGV[1], 'm' .. ARGV[1]) return redis.call('zincrby', KEYS[1], 1.5, 'm' .. ARGV[1])",
+    "redis.call('select', ARGV[1] % 4) redis.call('set', KEYS[1], ARGV[1]) return 1",
+    "redis.call('set', KEYS[1], 'x') return redis.pcall('incr', KEYS[1])",
+    "local v = redis.call('incrbyfloat', KEYS[1], '0.1') redis.call('expire', KEYS[2], 500) return v",
+    "return redis.call('get', KEYS[1])",
+    "redis.call('del', KEYS[1]) redis.call('lpush', KEYS[2], ARGV[1]) return redis.call('llen', KEYS[2])",
+]
+
+
+def test_script_effects_replay_in_redis_server():
+    """What scripts and functions did, as the propagation stream carries it,
+    written as an append-only file: redis-server loads it and has the same
+    data and the same function libraries."""
+    import random
+    import tempfile
+    from shardis.runtime.propagate import StreamEncoder
+    from shardis.server.server import Server
+    from tests.behaviour.test_propagation import InProc, dump
+    srv = Server()
+    encoder = StreamEncoder()
+    chunks = []
+    srv.propagation.subscribe(lambda unit: chunks.append(encoder.encode(unit)))
+    cl = InProc(srv)
+    rng = random.Random(12)
+    lib = ("#!lua name=rl\nredis.register_function('bump', function(k, a) "
+           "redis.call('hincrby', k[1], a[1], 1) return redis.call('zadd', k[2], a[1], 'x') end)")
+    assert cl.send("FUNCTION", "LOAD", lib) == b"rl"
+    for i in range(1500):
+        k1, k2 = b"k%d" % rng.randrange(60), b"k%d" % rng.randrange(60, 120)
+        arg = b"%d" % rng.randrange(1, 40)
+        if rng.random() < 0.15:
+            cl.send("FCALL", "bump", "2", b"h" + k1, b"z" + k2, arg)
+        else:
+            cl.send("EVAL", rng.choice(REPLAY_SCRIPTS), "2", k1, k2, arg)
+        if rng.random() < 0.05:
+            cl.send("SELECT", b"%d" % rng.randrange(4))
+    stream = b"".join(chunks)
+    assert b"MULTI" in stream and b"FUNCTION" in stream and b"SELECT" in stream
+    aof_dir = tempfile.mkdtemp(prefix="shardis-test-script-replay-")
+    with open(os.path.join(aof_dir, "appendonly.aof"), "wb") as f:
+        f.write(stream)
+    oracle = ServerProc("redis", args=["--dir", aof_dir, "--appendonly", "yes",
+                                       "--appendfilename", "appendonly.aof"])
+    try:
+        r = RawClient(oracle.port, timeout=60)
+        for _ in range(300):
+            if b"loading:0" in r("INFO", "persistence"):
+                break
+            time.sleep(0.1)
+
+        def theirs(*args):
+            r.send(*args)
+            return r.read()[1]
+
+        ours = dump(cl.send)
+        assert len(ours) > 100
+        assert ours == dump(theirs)
+        assert theirs("FUNCTION", "LIST", "WITHCODE")[0][-1] == lib.encode()
+        r.close()
+    finally:
+        oracle.stop()
+        shutil.rmtree(aof_dir, ignore_errors=True)
