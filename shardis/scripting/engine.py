@@ -539,6 +539,7 @@ class ScriptEngine:
         finally:
             self.loading = None
         if not ok:
+            self.fn_state.reset_hook()      # a timed-out load left the hook on every line
             msg = r[b"err"] if m.istable(r) else _text(r)
             raise ScriptError(b"ERR Error registering functions: " + _text(msg))
         if not lib.functions:

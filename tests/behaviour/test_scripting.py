@@ -660,3 +660,12 @@ def test_script_effects_replay_in_redis_server():
     finally:
         oracle.stop()
         shutil.rmtree(aof_dir, ignore_errors=True)
+
+
+def test_function_load_times_out(diff2):
+    """A library whose code never ends is stopped after 500 ms."""
+    diff2("FUNCTION", "LOAD", "#!lua name=inf\nlocal i = 0 while true do i = i + 1 end")
+    diff2("FUNCTION", "LOAD", "REPLACE", "#!lua name=after\nlocal a = 0 for i = 1, 100 do a = a + i end\n"
+          "redis.register_function('after', function() return a end)")
+    diff2("FCALL", "after", "0")
+    diff2("FUNCTION", "DELETE", "after")
