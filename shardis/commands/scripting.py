@@ -86,7 +86,8 @@ def _eval_generic(c, argv, by_sha, ro):
             script = eng.script_for(argv[1])
         except ScriptError as e:
             return error(e.args[0])
-    reply = eng.run_eval(c, script, n, argv[3:], ro, argv)
+    reply = eng._run(c, eng.eval_state, script.func, script.sha, True, script.flags, ro, n,
+                     argv[3:], argv)
     return reply if reply.__class__ is bytes else _finish(c, reply)
 
 

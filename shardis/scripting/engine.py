@@ -92,8 +92,8 @@ class Script:
 
 
 class RunCtx:
-    __slots__ = ("caller", "fake", "state", "name", "argv", "is_eval", "readonly", "allow_oom",
-                 "start_ns", "timed_out", "killed", "write_dirty", "repl", "resp", "flags")
+    __slots__ = ("caller", "fake", "state", "name", "argv", "is_eval", "ro", "start_ns",
+                 "timed_out", "killed", "write_dirty", "repl", "flags")
 
 
 class LoadCtx:
@@ -206,13 +206,11 @@ class ScriptEngine:
         ctx.argv = argv
         ctx.is_eval = is_eval
         ctx.flags = flags
-        ctx.readonly = ro or (flags & (FLAG_EVAL_COMPAT | FLAG_NO_WRITES) == FLAG_NO_WRITES)
-        ctx.allow_oom = flags & (FLAG_EVAL_COMPAT | FLAG_ALLOW_OOM) == FLAG_ALLOW_OOM
+        ctx.ro = ro
         ctx.timed_out = False
         ctx.killed = None
         ctx.write_dirty = False
         ctx.repl = 3
-        ctx.resp = 2
         ctx.start_ns = _perf_ns()
         self.ctx = ctx
         try:
@@ -225,7 +223,7 @@ class ScriptEngine:
                     reply = b"$%d\r\n%s\r\n" % (len(r), r)
                 else:
                     try:
-                        reply = state.to_reply.convert(r, c.r, ctx.resp)
+                        reply = state.to_reply.convert(r, c.r, fake.resp)
                     except Exception as e:      # a table whose metatable raises, ...
                         reply = b"-ERR error converting the script's reply: %s\r\n" % _text(str(e))
             else:
@@ -236,7 +234,6 @@ class ScriptEngine:
                 self.end_busy(ctx)
             if ctx.killed is not None:
                 state.reset_hook()      # the kill switched the hook to every line
-            ctx.caller = ctx.argv = None
         return reply
 
     def _error_reply(self, r, name, state):
@@ -299,11 +296,12 @@ class ScriptEngine:
             return self._fail(raise_, state.err_nostats(
                 b"ERR This Redis command is not allowed from script"))
         if real.is_write:
-            if ctx.readonly:
+            flags = ctx.flags
+            if ctx.ro or flags & (FLAG_EVAL_COMPAT | FLAG_NO_WRITES) == FLAG_NO_WRITES:
                 return self._fail(raise_, state.err_nostats(
                     b"ERR Write commands are not allowed from read-only scripts."))
-            if (real.deny_oom and not ctx.allow_oom and not ctx.write_dirty
-                    and self.oom is not None and self.oom()):
+            if (real.deny_oom and flags & (FLAG_EVAL_COMPAT | FLAG_ALLOW_OOM) != FLAG_ALLOW_OOM
+                    and not ctx.write_dirty and self.oom is not None and self.oom()):
                 return self._fail(raise_, state.err_nostats(
                     b"OOM command not allowed when used memory > 'maxmemory'."))
             ctx.write_dirty = True
@@ -412,7 +410,6 @@ class ScriptEngine:
         v = args[0]
         if v not in (2, 3) or v.__class__ is bool:
             raise ScriptRaise(m.err(b"ERR RESP version must be 2 or 3."))
-        ctx.resp = v
         ctx.fake.resp = v
         ctx.fake.r = RESP3 if v == 3 else RESP2
         return None
