@@ -23,7 +23,7 @@ Fields are tested in Redis's order (err, ok, double, big_number,
 verbatim_string, map, set) and only with the right Lua type: {err=5} is an
 empty array. CR and LF inside an error or a status become spaces.
 """
-from shardis.protocol.resp import RESP3, format_double
+from shardis.protocol.resp import RESP3
 
 _LLONG_MIN = -(1 << 63)
 _LLONG_MAX = (1 << 63) - 1
@@ -231,7 +231,3 @@ class LuaToReply:
             parts.append(self.convert(v, r, script_resp))
             i += 1
         return b"*%d\r\n" % len(parts) + b"".join(parts)
-
-
-def double_text(d):
-    return format_double(d)
