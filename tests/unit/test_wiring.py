@@ -27,6 +27,9 @@ def test_every_subsystem_is_installed_by_wiring():
     assert srv.pubsub is not None and srv.notifier is not None and srv.pause is not None
     assert callable(srv.handle_ready_keys) and callable(srv.pause_check)
     assert srv.on_flush and srv.on_client_gone and srv.cron_handlers
+    # the scripting engine, handed the call path it runs scripts' commands through
+    assert srv.scripting is not None and srv.scripting.call == srv.dispatch.call
+    assert srv.busy_reply is None and "busy" not in srv.gate_reasons
     # created on demand (CLIENT TRACKING ON), declared all the same
     assert srv.tracking is None
 
