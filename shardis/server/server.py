@@ -502,8 +502,10 @@ def run(argv):
         if background:
             server.log("warning", msg)      # stderr is /dev/null there
         sys.stderr.write(msg + "\n")
-        process.notify_failed(msg)
+        # the pid file goes before the launcher is told: it exits at once, and
+        # whoever started it may look for the file right away
         process.remove_pidfile()
+        process.notify_failed(msg)
         return 1
     except KeyboardInterrupt:
         pass
