@@ -42,6 +42,10 @@ enum { LAY_KT = 0, LAY_HASH = 1, LAY_SET = 2 };
 #define VK_OBJ 2
 #define F_TTL 4
 #define F_KBIG 8
+/* Bits 4-7 of a KeyTable entry's flags: the blob class (1-15) of an embedded value that is
+ * an instance of a registered bytes subclass (a listpack or intset), 0 for plain bytes.
+ * ewrite takes them as part of vkind. */
+#define F_TAG_SHIFT 4
 
 #define EMB_MAX 64          /* longest value embedded in an entry */
 #define SMALL_MAX 512       /* pymalloc serves blocks up to this size, in 16-byte classes */
@@ -78,6 +82,7 @@ typedef struct {
     size_t vlen;             /* its length: embedded bytes, or 8 */
     size_t size;             /* bytes of the whole entry */
     int vkind;
+    int tag;                 /* LAY_KT, VK_EMB: the blob class of the value (0: plain bytes) */
 } ev;
 
 static inline size_t hdr_size(int lay, unsigned f)
@@ -93,6 +98,7 @@ static inline void eparse(int lay, const unsigned char *e, ev *v)
     size_t kl = *p++;
     size_t vl = 0;
     v->vkind = (int)(f & F_VKIND);
+    v->tag = (int)(f >> F_TAG_SHIFT);
     if (lay != LAY_SET) {
         unsigned b = *p++;
         vl = v->vkind == VK_EMB ? b : 8;
@@ -144,14 +150,14 @@ static inline void ewrite(int lay, unsigned char *e, int has_ttl, uint32_t acces
         }
     }
     *p++ = (unsigned char)(klen > 255 ? 0 : klen);
-    if (lay != LAY_SET) *p++ = (unsigned char)(vkind == VK_EMB ? vlen : 0);
+    if (lay != LAY_SET) *p++ = (unsigned char)((vkind & F_VKIND) == VK_EMB ? vlen : 0);
     if (klen > 255) {
         uint64_t k = klen;
         memcpy(p, &k, 8);
         p += 8;
     }
     if (lay != LAY_SET) {
-        size_t n = vkind == VK_EMB ? vlen : 8;
+        size_t n = (vkind & F_VKIND) == VK_EMB ? vlen : 8;
         if (n) memcpy(p, vptr, n);
         p += n;
     }

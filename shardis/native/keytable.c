@@ -96,10 +96,40 @@ typedef struct {
     size_t len;          /* embedded length (VK_EMB) */
     int64_t iv;
     PyObject *obj;
+    int tag;             /* VK_EMB: the blob class (0: plain bytes) */
 } vdesc;
+
+/* Blob classes: the bytes subclasses made by blob_type (the compact encodings' value
+ * classes). A KeyTable embeds an instance of up to BLOB_EMB_MAX bytes in its entry with the
+ * class's tag in the flags, and makes a new instance on each read, as it does bytes for a
+ * short string: one allocation a key instead of an entry plus an object with its 33-byte
+ * header. Tags 1-15; classes made after the 15th are stored by reference. */
+#define BLOB_EMB_MAX 255
+static PyTypeObject *blob_classes[16];
+static int n_blob_classes;
+
+static inline int blob_tag(PyTypeObject *tp)
+{
+    for (int i = 1; i <= n_blob_classes; i++)
+        if (blob_classes[i] == tp) return i;
+    return 0;
+}
+
+/* A new instance of blob class tag holding n bytes. */
+static PyObject *blob_make(int tag, const unsigned char *p, size_t n)
+{
+    PyTypeObject *tp = blob_classes[tag];
+    PyBytesObject *o = (PyBytesObject *)tp->tp_alloc(tp, (Py_ssize_t)n);
+    if (!o) return NULL;
+    o->ob_shash = -1;
+    memcpy(o->ob_sval, p, n);
+    o->ob_sval[n] = 0;
+    return (PyObject *)o;
+}
 
 static void classify(PyObject *v, vdesc *d, int allow_int)
 {
+    d->tag = 0;
     if (PyBytes_CheckExact(v)) {
         size_t n = (size_t)PyBytes_GET_SIZE(v);
         const char *s = PyBytes_AS_STRING(v);
@@ -115,6 +145,12 @@ static void classify(PyObject *v, vdesc *d, int allow_int)
             d->len = n;
             return;
         }
+    } else if (allow_int && n_blob_classes && PyBytes_Check(v) &&
+               PyBytes_GET_SIZE(v) <= BLOB_EMB_MAX && (d->tag = blob_tag(Py_TYPE(v)))) {
+        d->kind = VK_EMB;
+        d->ptr = PyBytes_AS_STRING(v);
+        d->len = (size_t)PyBytes_GET_SIZE(v);
+        return;
     }
     d->kind = VK_OBJ;
     d->obj = v;
@@ -126,6 +162,7 @@ static PyObject *evalue(const ev *v)
 {
     switch (v->vkind) {
     case VK_EMB:
+        if (v->tag) return blob_make(v->tag, v->val, v->vlen);
         return PyBytes_FromStringAndSize((const char *)v->val, (Py_ssize_t)v->vlen);
     case VK_INT: {
         int64_t i;
@@ -400,14 +437,14 @@ static int kt_replace(KeyTable *t, kloc *L, const char *k, size_t n, const vdesc
     unsigned char *newe;
     if (old_ttl == new_ttl && can_rewrite(olde, osz, nsz)) {
         newe = olde;
-        ewrite(LAY_KT, newe, new_ttl, acc, ndl, k, n, d->kind, d->ptr, d->len);
+        ewrite(LAY_KT, newe, new_ttl, acc, ndl, k, n, d->kind | (d->tag << F_TAG_SHIFT), d->ptr, d->len);
     } else {
         newe = xalloc(nsz);
         if (!newe) {
             PyErr_NoMemory();
             return -1;
         }
-        ewrite(LAY_KT, newe, new_ttl, acc, ndl, k, n, d->kind, d->ptr, d->len);
+        ewrite(LAY_KT, newe, new_ttl, acc, ndl, k, n, d->kind | (d->tag << F_TAG_SHIFT), d->ptr, d->len);
         if (new_ttl && !old_ttl) {
             if (ht_add(L->v, LAY_KT, L->hv, newe) < 0) {
                 xfree(newe, nsz);
@@ -451,7 +488,8 @@ static int kt_insert(KeyTable *t, kloc *L, const char *k, size_t n, const vdesc 
         PyErr_NoMemory();
         return -1;
     }
-    ewrite(LAY_KT, e, has_dl, fresh_access(t, clock_ms()), dl, k, n, d->kind, d->ptr, d->len);
+    ewrite(LAY_KT, e, has_dl, fresh_access(t, clock_ms()), dl, k, n, d->kind | (d->tag << F_TAG_SHIFT),
+           d->ptr, d->len);
     if (ht_add(L->m, LAY_KT, L->hv, e) < 0) {
         xfree(e, nsz);
         kt_release_slot(t, L);
@@ -494,6 +532,7 @@ static int kt_put_ex(KeyTable *t, PyObject *key, PyObject *val, int keep_ttl, in
     if (kt_locate(t, k, n, &L)) {
         if (strings_only) {
             unsigned char *e = kt_entry(&L);
+            if (e[0] >> F_TAG_SHIFT) return 1;      /* an embedded aggregate */
             if ((e[0] & F_VKIND) == VK_OBJ) {
                 ev ov;
                 eparse(LAY_KT, e, &ov);
@@ -529,7 +568,8 @@ static int kt_reshape(KeyTable *t, kloc *L, int has, int64_t dl)
         PyErr_NoMemory();
         return -1;
     }
-    ewrite(LAY_KT, newe, has, e_access(olde), dl, (const char *)ov.key, ov.klen, ov.vkind, ov.val,
+    ewrite(LAY_KT, newe, has, e_access(olde), dl, (const char *)ov.key, ov.klen,
+           ov.vkind | (ov.tag << F_TAG_SHIFT), ov.val,
            ov.vlen);
     if (has) {
         if (ht_add(L->v, LAY_KT, L->hv, newe) < 0) {
@@ -891,7 +931,7 @@ static PyObject *KT_incr_int(KeyTable *t, PyObject *const *args, Py_ssize_t narg
     int64_t cur, nv;
     if (v.vkind == VK_INT)
         memcpy(&cur, v.val, 8);
-    else if (v.vkind != VK_EMB || !canon_ll((const char *)v.val, v.vlen, &cur))
+    else if (v.vkind != VK_EMB || v.tag || !canon_ll((const char *)v.val, v.vlen, &cur))
         Py_RETURN_NONE;
     if (__builtin_add_overflow(cur, (int64_t)delta, &nv)) Py_RETURN_NONE;
     kt_touch(t, e, clock_ms());
@@ -2184,6 +2224,10 @@ static PyObject *mod_blob_type(PyObject *Py_UNUSED(m), PyObject *args)
             Py_DECREF(tp);
             return NULL;
         }
+    }
+    if (n_blob_classes < 15) {   /* a tag for embedding in key tables; the class stays alive */
+        Py_INCREF(tp);
+        blob_classes[++n_blob_classes] = (PyTypeObject *)tp;
     }
     return tp;
 }

@@ -60,3 +60,50 @@ def test_bad_arguments():
         blob_type("x.Y", [])
     with pytest.raises(TypeError):
         blob_type(1, {})
+
+
+def test_key_table_embeds_blobs_up_to_255_bytes():
+    import random
+    from shardis.native import EXPIRED, KeyTable
+    t = KeyTable()
+    rng = random.Random(11)
+    model = {}
+    for i in range(20_000):
+        k = b"k%d" % rng.randrange(500)
+        r = rng.random()
+        if r < 0.4:
+            v = UBlob(bytes(rng.randrange(256) for _ in range(rng.randrange(0, 300))))
+            t[k] = v
+            model[k] = [v, None]
+        elif r < 0.55 and k in model:
+            dl = rng.randrange(1, 10**13)
+            assert t.set_expire(k, dl)
+            model[k][1] = dl
+        elif r < 0.65 and k in model:
+            assert t.persist(k) is (model[k][1] is not None)
+            model[k][1] = None
+        elif r < 0.75:
+            assert t.pop(k, None) == (model.pop(k)[0] if k in model else None)
+        elif r < 0.85 and k in model:
+            assert t.set_plain(k, b"s") is False          # an aggregate: left alone
+            assert t.incr_int(k, 1) is None
+        else:
+            got = t.lookup(k, 0)
+            if k in model:
+                v = model[k][0]
+                assert got == v and type(got) is UBlob and got.n == len(v)
+                assert (got is v) is (len(v) > 255)       # embedded ones are copies
+                assert t.get_expire(k) == model[k][1]
+            else:
+                assert got is None and got is not EXPIRED
+    assert sorted(t.keys()) == sorted(model)
+    assert all(type(v) is UBlob for v in t.values())
+    before = sys.getrefcount(UBlob)
+    vals = t.values()
+    made = sum(1 for v in vals if len(v) <= 255)    # new instances; longer ones are the stored objects
+    assert sys.getrefcount(UBlob) == before + made
+    del vals
+    assert sys.getrefcount(UBlob) == before
+    small = UBlob(b"x" * 40)
+    t[b"small"] = small
+    assert t.entry_bytes(b"small") <= 4 + 2 + 40 + 5 + 15     # one block: header, lengths, blob, key
