@@ -6,7 +6,7 @@ deadlines), SCAN (every key present for a whole scan is returned, with operation
 between the calls), slot counts and slot moves, exact entry bytes. The key universe
 swells and shrinks in phases so the table grows, shrinks and rehashes throughout.
 
-SHARDIS_MODEL_OPS sets the number of operations per table mode (default 500,000;
+SHARDIS_MODEL_OPS sets the number of operations per table mode (default 1,000,000;
 make test runs the default); SHARDIS_MODEL_SEED replays a run.
 """
 import os
@@ -17,7 +17,7 @@ import pytest
 
 from shardis.native import EXPIRED, KeyTable, key_hash_slot, set_clock
 
-OPS = int(os.environ.get("SHARDIS_MODEL_OPS", "500000"))
+OPS = int(os.environ.get("SHARDIS_MODEL_OPS", "1000000"))
 SEED = int(os.environ.get("SHARDIS_MODEL_SEED", str(random.randrange(1 << 30))))
 
 PHASES = [(64, 0.7), (4000, 0.8), (40_000, 0.85), (40_000, 0.1), (300, 0.2), (8000, 0.6), (50, 0.1)]
