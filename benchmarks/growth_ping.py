@@ -296,6 +296,13 @@ def run_one(name, argv_for_port, args, workdir):
     try:
         srv.start(args.start_timeout)
         pid = srv.proc.pid
+        if args.cpus:
+            # the server alone on one CPU, this script's pinger and redis-benchmark on the
+            # others, as ../shared/bench/compare-throughput pins them: on a 2-CPU machine the
+            # three otherwise take turns on both, and PINGs measure the scheduler
+            server_cpus, client_cpus = args.cpus
+            os.sched_setaffinity(pid, server_cpus)
+            os.sched_setaffinity(0, client_cpus)
         rss_start = rss_kb(pid)
         pinger = Pinger(port, int(args.interval_ms * 1e6), args.time_limit, args.ping_timeout)
         pinger.start()
@@ -394,8 +401,10 @@ def report(results, args):
     ]
     names = [r["server"] for r in results]
     print()
-    print("growth_ping: redis-benchmark -t set -n %d -r %d -P %d -c %d, PING every %g ms"
-          % (args.n, args.r, args.pipeline, args.clients, args.interval_ms))
+    print("growth_ping: redis-benchmark -t set -n %d -r %d -P %d -c %d, PING every %g ms%s"
+          % (args.n, args.r, args.pipeline, args.clients, args.interval_ms,
+             "; server on CPU %s, clients on %s" % (sorted(args.cpus[0]), sorted(args.cpus[1]))
+             if args.cpus else "; not pinned"))
     print("%-18s" % "" + "".join("%16s" % n for n in names))
     for label, key, spec in rows:
         print("%-18s" % label + "".join("%16s" % fmt(r[key], spec) for r in results))
@@ -455,9 +464,17 @@ def main():
                     help="a PING unanswered this long counts as a timeout")
     ap.add_argument("--start-timeout", type=float, default=60.0)
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    ap.add_argument("--pin", dest="pin", action="store_true", default=None,
+                    help="pin the server to one CPU, the pinger and redis-benchmark to the others "
+                         "(default when there are at least 2 CPUs)")
+    ap.add_argument("--no-pin", dest="pin", action="store_false")
     ap.add_argument("--check", action="store_true",
                     help="exit status 1 if a bound is missed or a run is incomplete")
     args = ap.parse_args()
+    cpus = sorted(os.sched_getaffinity(0))
+    if args.pin is None:
+        args.pin = len(cpus) >= 2
+    args.cpus = ({cpus[-1]}, set(cpus[:-1])) if args.pin and len(cpus) >= 2 else None
     if "{port}" not in args.target_cmd:
         ap.error("--target-cmd must contain {port}")
     for opt in ("redis_benchmark", "redis_server"):
@@ -489,6 +506,7 @@ def main():
         with open(args.json, "w") as f:
             json.dump({"params": {"n": args.n, "r": args.r, "pipeline": args.pipeline,
                                   "clients": args.clients, "interval_ms": args.interval_ms,
+                                  "pinned": bool(args.cpus),
                                   "target_cmd": args.target_cmd},
                        "results": results, "verdict": verdict}, f, indent=2)
         log("wrote %s" % args.json)
