@@ -134,9 +134,16 @@ def decompress(data, expected_len):
             i += 1
             if ref < 0:
                 return None
-            for _ in range(ln + 2):
-                out.append(out[ref])
-                ref += 1
+            ln += 2
+            dist = len(out) - ref
+            if dist >= ln:                  # no overlap: one slice
+                out += out[ref:ref + ln]
+            elif dist == 1:                 # a run of one byte
+                out += out[ref:ref + 1] * ln
+            else:                           # the copy reads what it writes
+                for _ in range(ln):
+                    out.append(out[ref])
+                    ref += 1
         if len(out) > expected_len:
             return None
     return bytes(out)
