@@ -159,7 +159,7 @@ def test_load_redis_dump(oracle):
 
 def _write_and_start(tmp_path, records, functions=(), compress=True):
     dbs = _dbs(records)
-    data = rdb.dump([(d, [(r.key, r.value, r.deadline_ms) for r in recs])
+    data = rdb.dump([(d, [(r.key, r.value, r.deadline_ms, r.lru_idle, r.lfu_freq) for r in recs])
                      for d, recs in sorted(dbs.items())], functions=functions, compress=compress)
     path = tmp_path / "ours.rdb"
     path.write_bytes(data)
@@ -212,6 +212,7 @@ def test_written_file_loads_in_redis(oracle, tmp_path, compress):
     recs.append(rdb.Record(0, b"x:listpack", L.from_items([b"1", b"two", b"-300000"]), None, None, None))
     recs.append(rdb.Record(2, b"x:zpack", Z.from_pairs([(b"a", 1.5), (b"b", -0.0)]), None, None, None))
     recs.append(rdb.Record(2, b"x:hash", H.from_pairs([(b"f", b"1" * 30)]), 4102444800000, None, None))
+    recs.append(rdb.Record(2, b"x:idle", b"v", None, 5000, None))
     ours, path = _write_and_start(tmp_path, recs, res.functions, compress)
     again = rdb.load(ours)
     assert [(r.dbid, r.key, r.deadline_ms) for r in again.records] == \
@@ -226,6 +227,7 @@ def test_written_file_loads_in_redis(oracle, tmp_path, compress):
         assert k.call("PEXPIRETIME", "x:hash")[1] == -2
         k.call("SELECT", "2")
         assert k.call("PEXPIRETIME", "x:hash")[1] == 4102444800000
+        assert 5000 <= k.call("OBJECT", "IDLETIME", "x:idle")[1] < 5100
         k.call("SELECT", "0")
         assert k.call("XINFO", "GROUPS", "st")[1] == c.call("XINFO", "GROUPS", "st")[1]
         assert k.call("XPENDING", "st", "g1")[1] == c.call("XPENDING", "st", "g1")[1]
@@ -277,3 +279,69 @@ def test_corrupted_file_is_refused(oracle):
         i = body.index(b"hello")
         body[i] = ord("j")
         rdb.load(bytes(body))
+
+
+def _rand_elem(rnd):
+    k = rnd.random()
+    if k < 0.3:
+        return b"%d" % rnd.choice([rnd.randrange(-200, 200), rnd.randrange(-2 ** 63, 2 ** 63),
+                                   rnd.randrange(-2 ** 31, 2 ** 31)])
+    if k < 0.4:
+        return bytes(rnd.randrange(256) for _ in range(rnd.randrange(0, 12)))
+    if k < 0.45:
+        return b"%c" % rnd.choice(b"ab") * rnd.choice([21, 63, 64, 100, 5000, 9000])
+    return b"e%d" % rnd.randrange(10 ** rnd.randrange(1, 8))
+
+
+def test_random_dataset_both_ways(tmp_path):
+    """Random keys of every type around the encoding limits: redis-server's
+    file read here gives its digests; written back, redis-server digests
+    the same dataset."""
+    rnd = random.Random(1313)
+    p = ServerProc("redis", args=["--maxmemory-policy", "allkeys-lru"])
+    try:
+        c = RawClient(p.port)
+        for i in range(400):
+            key = b"k%d" % i
+            kind = rnd.randrange(6)
+            n = rnd.choice([1, 2, 5, 100, 127, 129, 300, 513, 700])
+            els = [_rand_elem(rnd) for _ in range(n)]
+            if kind == 0:
+                c.call("SET", key, els[0])
+            elif kind == 1:
+                c.call("RPUSH" if i % 2 else "LPUSH", key, *els)
+            elif kind == 2:
+                if rnd.random() < 0.5:
+                    els = [b"%d" % rnd.randrange(-2 ** 40, 2 ** 40) for _ in els]
+                c.call("SADD", key, *els)
+            elif kind == 3:
+                c.call("HSET", key, *[x for e in els for x in (e, _rand_elem(rnd))])
+            elif kind == 4:
+                c.call("ZADD", key, *[x for e in els for x in (b"%r" % rnd.choice(
+                    [rnd.randrange(-50, 50), rnd.random() * 1e6, -rnd.random()]), e)])
+            else:
+                for j in range(min(n, 200)):
+                    c.call("XADD", key, "*", *[x for _ in range(rnd.randrange(1, 4))
+                                               for x in (rnd.choice([b"a", b"b", _rand_elem(rnd)]),
+                                                         _rand_elem(rnd))])
+            if rnd.random() < 0.3:
+                c.call("PEXPIREAT", key, 4102444800000 + i)
+        want = c.call("DEBUG", "DIGEST")[1].decode()
+        assert c.call("SAVE")[1] == b"OK"
+        with open(os.path.join(p.dir, "dump.rdb"), "rb") as f:
+            res = rdb.load(f)
+        c.close()
+    finally:
+        p.stop()
+    assert len(res.records) == 400
+    assert all(r.lru_idle is not None and r.lru_idle < 100 and r.lfu_freq is None for r in res.records)
+    assert _dataset_digest(res.records) == want
+    for compress in (True, False):
+        _, path = _write_and_start(tmp_path, res.records, compress=compress)
+        q = _start_on(path)
+        try:
+            k = RawClient(q.port)
+            assert k.call("DEBUG", "DIGEST")[1].decode() == want
+            k.close()
+        finally:
+            q.stop()
