@@ -86,6 +86,12 @@ class RDBError(ValueError):
         self.offset = offset
 
 
+class PayloadFooterError(RDBError):
+    """A DUMP payload whose footer is wrong (too short, newer RDB version,
+    checksum mismatch): RESTORE's "DUMP payload version or checksum are
+    wrong", where other RDBErrors are its "Bad data format"."""
+
+
 # ==================================================================================
 # listpack / ziplist / intset blobs
 # ==================================================================================
@@ -744,14 +750,15 @@ def load_value(payload):
     CRC-64 of what precedes, 0 meaning unchecked)."""
     data = _as_bytes(payload)
     if len(data) < 11:
-        raise RDBError("payload too short", 0)
+        raise PayloadFooterError("payload too short", 0)
     end = len(data) - 10
     ver = data[end] | data[end + 1] << 8
     if ver > MAX_READ_VERSION:
-        raise RDBError("payload RDB version %d is newer than %d" % (ver, MAX_READ_VERSION), end)
+        raise PayloadFooterError("payload RDB version %d is newer than %d"
+                                 % (ver, MAX_READ_VERSION), end)
     crc = int.from_bytes(data[end + 2:], "little")
     if crc and crc64(0, data[:end + 2]) != crc:
-        raise RDBError("payload checksum mismatch", end + 2)
+        raise PayloadFooterError("payload checksum mismatch", end + 2)
     r = _In(data, 0, end)
     r.version = ver
     t = r.byte()

@@ -173,7 +173,7 @@ def test_version_11_set_listpack_and_limits():
     p += b"\0" * 8                                     # checksum 0: not checked
     assert rdb.load_value(p).__class__ is S.SetHT
     p = b"\x00\x01x\x0c\x00" + b"\0" * 8
-    with pytest.raises(rdb.RDBError, match="newer"):
+    with pytest.raises(rdb.PayloadFooterError, match="newer"):
         rdb.load_value(p)
 
 
@@ -203,8 +203,10 @@ def test_malformed_payloads():
     good = rdb.dump_value(H.from_pairs([(b"f", b"v")]))
     bad = bytearray(good)
     bad[3] ^= 1
-    with pytest.raises(rdb.RDBError, match="checksum"):
+    with pytest.raises(rdb.PayloadFooterError, match="checksum"):
         rdb.load_value(bytes(bad))
+    with pytest.raises(rdb.PayloadFooterError):
+        rdb.load_value(good[:10])
     for cut in range(1, len(good)):
         with pytest.raises(rdb.RDBError):
             rdb.load_value(good[:cut])
@@ -216,8 +218,9 @@ def test_malformed_payloads():
         rdb.load_value(p)
     # duplicate hash fields
     p = bytes((rdb.T_HASH,)) + b"\x02\x01f\x01v\x01f\x01w" + b"\x0a\x00" + b"\0" * 8
-    with pytest.raises(rdb.RDBError, match="duplicate"):
+    with pytest.raises(rdb.RDBError, match="duplicate") as e:
         rdb.load_value(p)
+    assert not isinstance(e.value, rdb.PayloadFooterError)
     with pytest.raises(rdb.RDBError, match="module"):
         rdb.load_value(b"\x07\x00" + b"\x0a\x00" + b"\0" * 8)
     with pytest.raises(rdb.RDBError, match="magic"):
