@@ -33,12 +33,14 @@ def compress(data, out_len=None):
     lit = 0
     i = 0
     hval = (data[0] << 8) | data[1] if n > 1 else data[0] << 8
-    while i < n - 2:
+    lim = n - 2
+    get = table.get
+    while i < lim:
         hval = ((hval << 8) | data[i + 2]) & 0xFFFFFFFF
         slot = ((hval >> 8) - hval * 5) & 0xFFFF
-        ref = table.get(slot)
+        ref = get(slot, 0)                  # position 0 never matches
         table[slot] = i
-        if (ref is not None and ref > 0 and i - ref - 1 < _MAX_OFF
+        if (ref and i - ref <= _MAX_OFF
                 and data[ref] == data[i] and data[ref + 1] == data[i + 1]
                 and data[ref + 2] == data[i + 2]):
             off = i - ref - 1
@@ -52,10 +54,13 @@ def compress(data, out_len=None):
                         mismatch = True
                         break
             if not mismatch:
-                while True:
-                    length += 1
-                    if not (length < maxlen and data[ref + length] == data[i + length]):
-                        break
+                length += 1
+                if length < maxlen and maxlen - length > 8 \
+                        and data[ref + length:ref + maxlen] == data[i + length:i + maxlen]:
+                    length = maxlen             # the rest matches: one compare in C
+                else:
+                    while length < maxlen and data[ref + length] == data[i + length]:
+                        length += 1
             out[-lit - 1] = (lit - 1) & 0xFF      # close the literal run
             if not lit:
                 del out[-1]
