@@ -19,6 +19,7 @@ LEVEL = {
     "shardis.keyspace": 3,
     "shardis.runtime": 4,
     "shardis.scripting": 4,
+    "shardis.persistence": 4,  # RDB codec: types, util, scripting.library
     "shardis.commands": 5,
     "shardis.server": 6,
 }
