@@ -2,56 +2,12 @@
 HSCAN/SSCAN's guarantee while the table grows and shrinks between calls, the same
 churn run on redis-server; uniform HRANDFIELD/SRANDMEMBER draws (chi-square); SPOP
 draining exactly the members."""
-import math
-
 import pytest
 
 from tests.resp_client import RespError
+from tests.stats import chi2, chi2_critical
 
 MAX_CALLS = 20_000              # bound on the SCAN calls of one iteration
-
-
-def chi2_critical(df, p_upper=1e-5):
-    """Upper p quantile of chi-square with df degrees of freedom (Wilson-Hilferty:
-    (X/df)^(1/3) is close to normal with mean 1 - 2/(9df) and variance 2/(9df))."""
-    z = _normal_upper(p_upper)
-    a = 2.0 / (9.0 * df)
-    return df * (1.0 - a + z * math.sqrt(a)) ** 3
-
-
-def _normal_upper(p):
-    """z with P(Z > z) = p, by bisection on erfc (no scipy)."""
-    lo, hi = 0.0, 40.0
-    for _ in range(200):
-        mid = (lo + hi) / 2
-        if 0.5 * math.erfc(mid / math.sqrt(2)) > p:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
-
-
-def chi2(counts, expected):
-    return sum((c - expected) ** 2 / expected for c in counts)
-
-
-def _chi2_upper_tail(df, x):
-    """P(X > x) for chi-square with df degrees of freedom: 1 - P(df/2, x/2), the
-    regularized lower incomplete gamma function by its power series."""
-    a, y = df / 2.0, x / 2.0
-    term = total = 1.0 / a
-    for n in range(1, 100_000):
-        term *= y / (a + n)
-        total += term
-        if term < total * 1e-17:
-            break
-    return 1.0 - math.exp(a * math.log(y) - y - math.lgamma(a) + math.log(total))
-
-
-def test_critical_value():
-    assert abs(_normal_upper(1e-5) - 4.26489) < 1e-4
-    for df in (9, 99, 299):     # Wilson-Hilferty's quantile has the tail it should
-        assert 0.7e-5 < _chi2_upper_tail(df, chi2_critical(df)) < 1.3e-5, df
 
 
 # -- HSCAN / SSCAN while the table is resized between calls ---------------------------------

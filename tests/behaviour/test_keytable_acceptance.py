@@ -14,13 +14,13 @@
 Every loop is bounded in count and in time. Run with -s to see the figures.
 """
 import collections
-import math
 import re
 import time
 
 import pytest
 
 from tests.resp_client import RawClient, RespError
+from tests.stats import chi2_critical
 
 
 # ---------------------------------------------------------------------------
@@ -58,35 +58,6 @@ def _del_commands(keys, chunk=1000):
 def _check_ok(replies):
     for r in replies:
         assert not isinstance(r, RespError), r
-
-
-def _normal_upper_quantile(p):
-    """z with P(Z > z) = p for a standard normal Z (bisection on erfc)."""
-    lo, hi = 0.0, 40.0
-    for _ in range(200):
-        mid = (lo + hi) / 2
-        if 0.5 * math.erfc(mid / math.sqrt(2)) > p:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
-
-
-def chi2_critical(df, p):
-    """Upper p-quantile of the chi-square distribution with df degrees of
-    freedom, by the Wilson-Hilferty cube-root normal approximation (accurate to
-    well under 0.1% at df = 999)."""
-    z = _normal_upper_quantile(p)
-    a = 2.0 / (9.0 * df)
-    return df * (1.0 - a + z * math.sqrt(a)) ** 3
-
-
-def test_chi2_critical_value():
-    # reference values of the chi-square quantile (tables): df=100, p=0.001 -> 149.449;
-    # df=999, p=0.05 -> 1073.643
-    assert abs(chi2_critical(100, 0.001) - 149.449) < 0.3
-    assert abs(chi2_critical(999, 0.05) - 1073.643) < 0.5
-    assert 1195 < chi2_critical(999, 1e-5) < 1210
 
 
 # ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import pytest
 
 from shardis.native import HashTable, KeyTable, SetTable, key_hash_slot
 
-from .stats_util import chi2_critical, chi2_of
+from tests.stats import chi2_critical, chi2_of
 
 CRIT = chi2_critical(999)
 
