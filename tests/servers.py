@@ -1,5 +1,6 @@
 """Start and stop servers for tests: a real redis-server (the oracle) and
 shardis, each on a free loopback port, stopped by pid."""
+import contextlib
 import os
 import shutil
 import signal
@@ -83,3 +84,31 @@ class ServerProc:
                 self.proc.wait(5)
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def redis_replaying(stream, polls=600):
+    """A redis-server started on ``stream`` written as its append-only file,
+    once it has loaded it (INFO loading:0, polled every 0.1 s at most ``polls``
+    times): yields a RawClient to it; the server is stopped by pid and its
+    directory removed afterwards. While loading, Redis expires nothing, so a
+    key alive when shardis ran a command on it is alive when Redis replays it."""
+    from tests.resp_client import RawClient
+    aof_dir = tempfile.mkdtemp(prefix="shardis-test-replay-")
+    with open(os.path.join(aof_dir, "appendonly.aof"), "wb") as f:
+        f.write(stream)
+    oracle = ServerProc("redis", args=["--dir", aof_dir, "--appendonly", "yes",
+                                       "--appendfilename", "appendonly.aof"])
+    try:
+        r = RawClient(oracle.port, timeout=60)
+        for _ in range(polls):
+            if b"loading:0" in r("INFO", "persistence"):
+                break
+            time.sleep(0.1)
+        try:
+            yield r
+        finally:
+            r.close()
+    finally:
+        oracle.stop()
+        shutil.rmtree(aof_dir, ignore_errors=True)

@@ -12,8 +12,6 @@ SHARDIS_REPLAY_WRITES sets the number of commands (default 100,000).
 """
 import os
 import random
-import shutil
-import tempfile
 import time
 
 import hiredis
@@ -21,8 +19,7 @@ import pytest
 
 from shardis.runtime.propagate import StreamEncoder
 from shardis.server.server import Server
-from tests.resp_client import RawClient
-from tests.servers import ServerProc
+from tests.servers import redis_replaying
 from tests.unit.inprocess import client as make_client, enc
 
 N_WRITES = int(os.environ.get("SHARDIS_REPLAY_WRITES", "100000"))
@@ -299,21 +296,8 @@ def test_stream_replays_to_the_same_dataset(redis_proc):
     assert stream.count(b"MULTI") > 100 and b"SELECT" in stream
 
     # The stream is written as an append-only file and loaded by redis-server
-    # at start: while loading, Redis expires nothing (as a replica expires
-    # nothing until its master says so), so a key that was alive when
-    # shardis ran a command on it is alive when Redis replays it.
-    aof_dir = tempfile.mkdtemp(prefix="shardis-test-replay-")
-    with open(os.path.join(aof_dir, "appendonly.aof"), "wb") as f:
-        f.write(stream)
-    oracle = ServerProc("redis", args=["--dir", aof_dir, "--appendonly", "yes",
-                                       "--appendfilename", "appendonly.aof"])
-    try:
-        r = RawClient(oracle.port, timeout=60)
-        for _ in range(600):
-            if b"loading:0" in r("INFO", "persistence"):
-                break
-            time.sleep(0.1)
-
+    # at start (tests.servers.redis_replaying).
+    with redis_replaying(stream) as r:
         def oracle_call(*args):
             r.send(*args)
             v = r.read()[1]
@@ -337,7 +321,3 @@ def test_stream_replays_to_the_same_dataset(redis_proc):
         assert not missing and not extra, (missing, extra)
         diffs = [(k, ours[k], theirs[k]) for k in ours if ours[k] != theirs[k]]
         assert not diffs, diffs[:5]
-        r.close()
-    finally:
-        oracle.stop()
-        shutil.rmtree(aof_dir, ignore_errors=True)

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.resp_client import RawClient, RespError
-from tests.servers import ServerProc
+from tests.servers import ServerProc, redis_replaying
 
 # -- the conversion table and the errors ---------------------------------------------------
 CONVERSIONS = [
@@ -612,7 +612,6 @@ def test_script_effects_replay_in_redis_server():
     written as an append-only file: redis-server loads it and has the same
     data and the same function libraries."""
     import random
-    import tempfile
     from shardis.runtime.propagate import StreamEncoder
     from shardis.server.server import Server
     from tests.behaviour.test_propagation import InProc, dump
@@ -636,18 +635,7 @@ def test_script_effects_replay_in_redis_server():
             cl.send("SELECT", b"%d" % rng.randrange(4))
     stream = b"".join(chunks)
     assert b"MULTI" in stream and b"FUNCTION" in stream and b"SELECT" in stream
-    aof_dir = tempfile.mkdtemp(prefix="shardis-test-script-replay-")
-    with open(os.path.join(aof_dir, "appendonly.aof"), "wb") as f:
-        f.write(stream)
-    oracle = ServerProc("redis", args=["--dir", aof_dir, "--appendonly", "yes",
-                                       "--appendfilename", "appendonly.aof"])
-    try:
-        r = RawClient(oracle.port, timeout=60)
-        for _ in range(300):
-            if b"loading:0" in r("INFO", "persistence"):
-                break
-            time.sleep(0.1)
-
+    with redis_replaying(stream, polls=300) as r:
         def theirs(*args):
             r.send(*args)
             return r.read()[1]
@@ -656,10 +644,6 @@ def test_script_effects_replay_in_redis_server():
         assert len(ours) > 100
         assert ours == dump(theirs)
         assert theirs("FUNCTION", "LIST", "WITHCODE")[0][-1] == lib.encode()
-        r.close()
-    finally:
-        oracle.stop()
-        shutil.rmtree(aof_dir, ignore_errors=True)
 
 
 def test_function_load_times_out(diff2):
