@@ -1,22 +1,28 @@
-"""RSS per element of one large hashtable-encoded hash and one large
-hashtable-encoded set, shardis against redis-server (compare-memory's datasets
+"""RSS per element of one large hashtable-encoded hash, hashtable-encoded set and
+skiplist-encoded sorted set, shardis against redis-server (compare-memory's datasets
 hold only small, listpack/intset ones).
 
-    .venv/bin/python benchmarks/big_hash_set_memory.py [--members 1000000] [--kinds hash,set]
+    .venv/bin/python benchmarks/big_value_memory.py [--members 1000000] [--kinds hash,set,zset]
 
-Each measurement is a fresh server process on a free loopback port; the hash is
-loaded with HSETs of 1000 fields (``element:%012d`` -> an 8-byte value), the set
-with SADDs of 1000 members (``element:%012d``), and the RSS growth divided by
-the element count. Only the processes started here are stopped.
+Each measurement is a fresh server process on a free loopback port; the value is
+loaded 1000 elements a command (``element:%012d``): HSETs with an 8-byte value,
+SADDs, ZADDs with random scores; the RSS growth is divided by the element count.
+Only the processes started here are stopped.
 """
 import argparse
 import os
+import random
 import socket
 import subprocess
 import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+# the count command and the encoding a value of each kind must have
+KINDS = {"hash": (b"HLEN", b"hashtable"), "set": (b"SCARD", b"hashtable"),
+         "zset": (b"ZCARD", b"skiplist")}
 
 
 def free_port():
@@ -58,18 +64,23 @@ def measure(cmd, port, members, kind):
                     raise
                 time.sleep(0.1)
         before = rss(proc.pid)
+        rnd = random.Random(3)
         for k in range(0, members, 1000):
+            names = [b"element:%012d" % i for i in range(k, min(k + 1000, members))]
             if kind == "hash":
                 args = [b"HSET", b"big"]
-                for i in range(k, min(k + 1000, members)):
-                    args += [b"element:%012d" % i, b"v%07d" % i]
+                for i, m in enumerate(names, k):
+                    args += [m, b"v%07d" % i]
+            elif kind == "set":
+                args = [b"SADD", b"big"] + names
             else:
-                args = [b"SADD", b"big"] + [b"element:%012d" % i
-                                            for i in range(k, min(k + 1000, members))]
+                args = [b"ZADD", b"big"]
+                for m in names:
+                    args += [b"%d" % rnd.randrange(10 ** 9), m]
             call(sock, *args)
-        size = call(sock, b"HLEN" if kind == "hash" else b"SCARD", b"big")
-        assert size == b":%d\r\n" % members, size
-        assert call(sock, b"OBJECT", b"ENCODING", b"big") == b"$9\r\nhashtable\r\n"
+        count, encoding = KINDS[kind]
+        assert call(sock, count, b"big") == b":%d\r\n" % members
+        assert call(sock, b"OBJECT", b"ENCODING", b"big") == b"$%d\r\n%s\r\n" % (len(encoding), encoding)
         time.sleep(0.5)
         return (rss(proc.pid) - before) / members
     finally:
@@ -83,7 +94,7 @@ def measure(cmd, port, members, kind):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--members", type=int, default=1000000)
-    ap.add_argument("--kinds", default="hash,set")
+    ap.add_argument("--kinds", default="hash,set,zset")
     a = ap.parse_args()
     for kind in a.kinds.split(","):
         p = free_port()
