@@ -46,6 +46,7 @@ from shardis.scripting.library import RDB_OPCODE_FUNCTION2, RDB_OPCODE_FUNCTION_
 from shardis.types import hash as H
 from shardis.types import list as L
 from shardis.types import listpack as LPK
+from shardis.types import lpsize as LPS
 from shardis.types import set as S
 from shardis.types import stream as ST
 from shardis.types import zset as Z
@@ -158,61 +159,7 @@ def _lp_raw(blob, base=0):
     return out
 
 
-def _backlen(ln):
-    if ln < 128:
-        return bytes((ln,))
-    if ln < 16383:
-        return bytes((ln >> 7, (ln & 127) | 128))
-    if ln < 2097151:
-        return bytes((ln >> 14, ((ln >> 7) & 127) | 128, (ln & 127) | 128))
-    if ln < 268435455:
-        return bytes((ln >> 21, ((ln >> 14) & 127) | 128, ((ln >> 7) & 127) | 128, (ln & 127) | 128))
-    return bytes((ln >> 28, ((ln >> 21) & 127) | 128, ((ln >> 14) & 127) | 128,
-                  ((ln >> 7) & 127) | 128, (ln & 127) | 128))
-
-
 _BL1 = [bytes((i,)) for i in range(128)]
-
-
-def _lp_int(v):
-    if 0 <= v <= 127:
-        return bytes((v, 1))
-    if -4096 <= v <= 4095:
-        u = v & 0x1FFF
-        return bytes((0xC0 | u >> 8, u & 255, 2))
-    if -32768 <= v <= 32767:
-        return b"\xf1" + v.to_bytes(2, "little", signed=True) + b"\x03"
-    if -8388608 <= v <= 8388607:
-        return b"\xf2" + v.to_bytes(3, "little", signed=True) + b"\x04"
-    if -2147483648 <= v <= 2147483647:
-        return b"\xf3" + v.to_bytes(4, "little", signed=True) + b"\x05"
-    return b"\xf4" + v.to_bytes(8, "little", signed=True) + b"\x09"
-
-
-def _lp_elem(x):
-    """One listpack entry (encoding, data, back-length) for an int or bytes;
-    a byte string that string2ll accepts is stored as an integer, as
-    listpack's lpAppend does."""
-    if x.__class__ is int:
-        return _lp_int(x)
-    n = len(x)
-    if n <= 20 and n and x[0] < 58:
-        v = parse_int(x)
-        if v is not None:
-            return _lp_int(v)
-    if n < 64:
-        return bytes((0x80 | n,)) + x + _BL1[n + 1]
-    if n < 4096:
-        return bytes((0xE0 | n >> 8, n & 255)) + x + _backlen(n + 2)
-    return b"\xf0" + n.to_bytes(4, "little") + x + _backlen(n + 5)
-
-
-def lp_pack(items):
-    """A real Redis listpack of ``items`` (bytes or ints)."""
-    body = b"".join([_lp_elem(x) for x in items])
-    total = 7 + len(body)
-    n = len(items)
-    return total.to_bytes(4, "little") + (n if n < 65535 else 65535).to_bytes(2, "little") + body + b"\xff"
 
 
 def _zl_entries(blob, base=0):
@@ -877,7 +824,7 @@ def _stream_body(s, c, active_times=False):
                 el.append(nf)
                 el.extend(it)
                 el.append(2 * nf + 4)
-        packed.append((m, lp_pack(el)))
+        packed.append((m, LPS.pack(el)))
     ap(_len(len(packed)))
     for m, lp in packed:
         ap(_str(m.to_bytes(16, "big"), c))
@@ -925,17 +872,17 @@ def encode_value(v, compress=True, version=RDB_VERSION):
         parts = [_len(len(nodes))]
         for kind, els in nodes:
             parts.append(_BL1[kind])
-            parts.append(_str(els[0] if kind == QL_PLAIN else lp_pack(els), c))
+            parts.append(_str(els[0] if kind == QL_PLAIN else LPS.pack(els), c))
         return T_LIST_QUICKLIST_2, b"".join(parts)
     if cls in S.INTSET_CLASSES:
         return T_SET_INTSET, _str(_intset_blob(v), c)
     if cls is S.SetLP and version >= 11:
-        return T_SET_LISTPACK, _str(lp_pack(v.members()), c)
+        return T_SET_LISTPACK, _str(LPS.pack(v.members()), c)
     if cls is S.SetLP or isinstance(v, S.SetHT):
         ms = v.members()
         return T_SET, _len(len(ms)) + b"".join([_str(m, c) for m in ms])
     if cls is H.HashLP:
-        return T_HASH_LISTPACK, _str(lp_pack(v.flat()), c)
+        return T_HASH_LISTPACK, _str(LPS.pack(v.flat()), c)
     if isinstance(v, H.HashHT):
         parts = [_len(len(v))]
         for f, x in v.items():
@@ -947,7 +894,7 @@ def encode_value(v, compress=True, version=RDB_VERSION):
         for s, m in v.seq():
             el.append(m)
             el.append(score_text(s))
-        return T_ZSET_LISTPACK, _str(lp_pack(el), c)
+        return T_ZSET_LISTPACK, _str(LPS.pack(el), c)
     if cls is Z.ZSkip:
         parts = [_len(v.card())]
         for s, m in reversed(list(v.seq())):

@@ -10,6 +10,7 @@ from shardis.persistence import rdb
 from shardis.types import digest
 from shardis.types import hash as H
 from shardis.types import list as L
+from shardis.types import lpsize as LPS
 from shardis.types import set as S
 from shardis.types import stream as ST
 from shardis.types import zset as Z
@@ -23,7 +24,7 @@ def test_listpack_roundtrip_edges():
     items = [b"%d" % v for v in INT_EDGES]
     items += [b"", b"x", b"-0", b"007", b"+1", b"a" * 63, b"b" * 64, b"c" * 4095, b"d" * 4096,
               b"e" * 20000, b"9223372036854775808"]
-    blob = rdb.lp_pack(items)
+    blob = LPS.pack(items)
     assert int.from_bytes(blob[:4], "little") == len(blob)
     assert rdb._lp_entries(blob) == items
     # listpack sizes agree with what types/lpsize computes for Redis
@@ -33,7 +34,7 @@ def test_listpack_roundtrip_edges():
 
 def test_listpack_over_65535_entries_has_unknown_count():
     items = [b"%d" % (i % 100) for i in range(70000)]
-    blob = rdb.lp_pack(items)
+    blob = LPS.pack(items)
     assert blob[4:6] == b"\xff\xff"
     assert rdb._lp_entries(blob) == items
 
@@ -164,12 +165,12 @@ def test_lru_lfu_and_old_expire():
 
 def test_version_11_set_listpack_and_limits():
     members = [b"a", b"b", b"1"]
-    p = bytes((rdb.T_SET_LISTPACK,)) + rdb._str(rdb.lp_pack(members), True) + b"\x0b\x00"
+    p = bytes((rdb.T_SET_LISTPACK,)) + rdb._str(LPS.pack(members), True) + b"\x0b\x00"
     p += crc64(0, p).to_bytes(8, "little")
     v = rdb.load_value(p)
     assert v.__class__ is S.SetLP and v.members() == members
     big = [b"m%d" % i for i in range(200)]
-    p = bytes((rdb.T_SET_LISTPACK,)) + rdb._str(rdb.lp_pack(big), True) + b"\x0b\x00"
+    p = bytes((rdb.T_SET_LISTPACK,)) + rdb._str(LPS.pack(big), True) + b"\x0b\x00"
     p += b"\0" * 8                                     # checksum 0: not checked
     assert rdb.load_value(p).__class__ is S.SetHT
     p = b"\x00\x01x\x0c\x00" + b"\0" * 8
@@ -211,7 +212,7 @@ def test_malformed_payloads():
         with pytest.raises(rdb.RDBError):
             rdb.load_value(good[:cut])
     # a listpack whose count disagrees with its entries
-    lp = bytearray(rdb.lp_pack([b"a", b"b"]))
+    lp = bytearray(LPS.pack([b"a", b"b"]))
     lp[4] = 3
     p = bytes((rdb.T_HASH_LISTPACK,)) + rdb._str(bytes(lp), False) + b"\x0a\x00" + b"\0" * 8
     with pytest.raises(rdb.RDBError, match="count"):
